@@ -1,0 +1,338 @@
+"""Running student code in a separate process: the zygote and the worker handle.
+
+The grader's process imports the reference solutions, so a student's process
+must never be forked from it.  Instead a *zygote* is forked first, while
+``solutions`` is still unimported (or, when it already is, started as a fresh
+interpreter).  The zygote listens on a unix socket in a private directory;
+each connection is a request for one worker, and the connection itself
+becomes that worker's channel: the zygote forks, the child keeps the socket
+and serves calls (``grader.worker.serve``), the zygote forgets it.  Any
+process of the grader (the CLI, or the per-student graders of a batch) can
+ask for workers, and a worker costs one fork of a warm NumPy process.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from grader import wire
+
+SIGNAL_NAMES = {signal.SIGSEGV: "segmentation fault", signal.SIGKILL: "killed",
+                signal.SIGXCPU: "CPU time limit", signal.SIGABRT: "aborted",
+                signal.SIGBUS: "bus error", signal.SIGFPE: "floating-point exception"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-call wall time and what the student's process may consume in all."""
+
+    time_s: float = 5.0
+    import_time_s: float = 10.0
+    memory_mb: int = 1024
+    cpu_s: int = 120
+    nproc: int = 64
+    file_mb: int = 16
+
+
+@dataclass(frozen=True)
+class WorkerJob:
+    """What a worker loads: ``submission_dir/module.py`` as ``exercises.<module>``."""
+
+    submission_dir: str
+    module: str
+    limits: Limits = field(default_factory=Limits)
+    confinement: object = None
+
+
+@dataclass
+class Outcome:
+    """What happened when the grader called one student function once.
+
+    status: "returned" | "raised" | "missing" | "timeout" | "died" | "garbled".
+    The last three mean the worker is gone.
+    """
+
+    status: str
+    value: dict | None = None
+    error: dict | None = None
+    inputs_after: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)
+    output: str = ""
+    detail: str = ""
+
+    @property
+    def worker_lost(self) -> bool:
+        return self.status in ("timeout", "died", "garbled")
+
+
+class SandboxError(RuntimeError):
+    """The sandbox itself could not be set up (not the student's fault)."""
+
+
+def _confinement_to_json(confinement) -> dict | None:
+    if confinement is None or isinstance(confinement, dict):
+        return confinement
+    fields = dataclasses.asdict(confinement)
+    fields["__class__"] = type(confinement).__name__
+    return fields
+
+
+def _zygote_loop(listener: socket.socket, alive_fd: int) -> None:
+    """Serve spawn and wait requests until the grader's end of ``alive_fd`` closes."""
+    from grader import worker  # noqa: F401  (loaded once here, inherited by every worker)
+    try:
+        from grader import hardening  # noqa: F401
+    except ImportError:
+        pass
+    statuses: dict[int, int] = {}
+    while True:
+        ready, _, _ = select.select([listener, alive_fd], [], [], 1.0)
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            statuses[pid] = status
+        if alive_fd in ready:
+            return
+        if listener not in ready:
+            continue
+        conn, _ = listener.accept()
+        try:
+            request = wire.recv(conn)
+        except (wire.WireError, OSError):
+            conn.close()
+            continue
+        if request.get("op") == "wait":
+            pid = int(request["pid"])
+            if pid not in statuses:
+                try:
+                    statuses[pid] = os.waitpid(pid, 0)[1]
+                except ChildProcessError:
+                    statuses[pid] = -1
+            wire.send(conn, {"status": statuses.pop(pid)})
+            conn.close()
+            continue
+        pid = os.fork()
+        if pid == 0:
+            listener.close()
+            os.close(alive_fd)
+            worker.serve(conn, request["job"])
+        conn.close()
+
+
+class Zygote:
+    """The clean parent of every worker; see the module docstring."""
+
+    def __init__(self) -> None:
+        self._dir = tempfile.mkdtemp(prefix="euron-grade-zygote-")
+        os.chmod(self._dir, 0o700)
+        self.address = os.path.join(self._dir, "zygote.sock")
+        self._owner = os.getpid()
+        self._proc = None
+        if "solutions" in sys.modules or "grader.reference" in sys.modules:
+            self._start_fresh()
+        else:
+            self._start_forked()
+
+    def _start_forked(self) -> None:
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(self.address)
+        listener.listen(64)
+        alive_r, alive_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                os.close(alive_w)
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                _zygote_loop(listener, alive_r)
+            except BaseException:  # noqa: BLE001
+                code = 1
+            finally:
+                os._exit(code)
+        listener.close()
+        os.close(alive_r)
+        self._alive_w = alive_w
+        self._pid = pid
+
+    def _start_fresh(self) -> None:
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "grader.zygote", self.address],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
+        line = self._proc.stdout.readline()
+        if line.strip() != b"ready":
+            raise SandboxError("the sandbox process did not start")
+        self._pid = self._proc.pid
+
+    def _connect(self) -> socket.socket:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.connect(self.address)
+        return sock
+
+    def spawn(self, job: WorkerJob) -> "Worker":
+        """Start a worker for ``job`` and wait for it to load the student's module."""
+        return Worker(self, job)
+
+    def exit_status(self, pid: int) -> int:
+        """Reap worker ``pid`` (after it has been killed or has exited)."""
+        with self._connect() as sock:
+            wire.send(sock, {"op": "wait", "pid": pid})
+            return int(wire.recv(sock)["status"])
+
+    def close(self) -> None:
+        if os.getpid() != self._owner:
+            return
+        if self._proc is not None:
+            self._proc.stdin.close()
+            self._proc.wait(timeout=10)
+            self._proc = None
+        elif getattr(self, "_alive_w", None) is not None:
+            os.close(self._alive_w)
+            self._alive_w = None
+            try:
+                os.waitpid(self._pid, 0)
+            except ChildProcessError:
+                pass
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+    def __enter__(self) -> "Zygote":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def describe_status(status: int) -> str:
+    """Words for a wait status: 'exited with code 3', 'killed by signal 11 (segmentation fault)'."""
+    if status < 0:
+        return "ended"
+    if os.WIFEXITED(status):
+        return f"exited with code {os.WEXITSTATUS(status)}"
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        return f"was killed by signal {sig} ({SIGNAL_NAMES.get(sig, signal.Signals(sig).name)})"
+    return "ended"
+
+
+class Worker:
+    """The grader's handle on one student process."""
+
+    def __init__(self, zygote: Zygote, job: WorkerJob) -> None:
+        self.zygote = zygote
+        self.job = job
+        self.workdir = tempfile.mkdtemp(prefix="euron-grade-run-")
+        self.pid: int | None = None
+        self.alive = False
+        self.hello: dict = {}
+        self.exit_detail = ""
+        payload = {
+            "submission_dir": os.path.abspath(job.submission_dir),
+            "module": job.module,
+            "workdir": self.workdir,
+            "limits": dataclasses.asdict(job.limits),
+            "confinement": _confinement_to_json(job.confinement),
+        }
+        self.sock = zygote._connect()
+        wire.send(self.sock, {"op": "spawn", "job": json.loads(json.dumps(payload))})
+        self.alive = True
+        try:
+            self.sock.settimeout(job.limits.import_time_s)
+            message = wire.recv(self.sock)
+            self.hello = message["hello"] if isinstance(message.get("hello"), dict) else {}
+            self.pid = int(self.hello.get("pid"))
+        except socket.timeout:
+            self.hello = {"loaded": False, "timeout": True}
+            self._lose("timeout")
+        except (wire.WireError, OSError, TypeError, ValueError):
+            self.hello = {"loaded": False, "died": True}
+            self._lose("died")
+
+    @property
+    def loaded(self) -> bool:
+        return bool(self.hello.get("loaded")) and self.alive
+
+    def call(self, function: str, args: dict, positional: list[str], module: str | None = None) -> Outcome:
+        """Call ``function(*positional args, **other args)`` in the student's process."""
+        if not self.alive:
+            return Outcome(status="died", detail=self.exit_detail or "the process is gone")
+        request = {"function": function, "args": args, "positional": positional, "module": module}
+        try:
+            self.sock.settimeout(self.job.limits.time_s)
+            wire.send(self.sock, request)
+            reply = wire.recv(self.sock)
+        except socket.timeout:
+            self._lose("timeout")
+            return Outcome(status="timeout", detail=f"took longer than {self.job.limits.time_s:g} s")
+        except wire.PeerClosed:
+            self._lose("died")
+            return Outcome(status="died", detail=self.exit_detail)
+        except (wire.WireError, OSError) as exc:
+            self._lose("garbled")
+            return Outcome(status="garbled", detail=f"sent an invalid reply ({exc})")
+        return _outcome_from_reply(reply)
+
+    def _lose(self, why: str) -> None:
+        """Kill the process (and anything it started) and record how it ended."""
+        self.alive = False
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        pid = self.pid
+        if pid is None:
+            self.exit_detail = "could not start"
+            return
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        try:
+            status = self.zygote.exit_status(pid)
+        except (OSError, wire.WireError):
+            status = -1
+        self.exit_detail = "" if why == "timeout" else describe_status(status)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def close(self) -> None:
+        if self.alive:
+            self._lose("closed")
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self) -> "Worker":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _outcome_from_reply(reply: dict) -> Outcome:
+    """Validate the shape of a reply; anything odd is a garbled reply."""
+    status = reply.get("status")
+    if status not in ("returned", "raised", "missing"):
+        return Outcome(status="garbled", detail="sent an invalid reply")
+    value, error = reply.get("value"), reply.get("error")
+    if status == "returned" and not (isinstance(value, dict) and isinstance(value.get("kind"), str)):
+        return Outcome(status="garbled", detail="sent an invalid reply")
+    if status == "raised" and not isinstance(error, dict):
+        return Outcome(status="garbled", detail="sent an invalid reply")
+    inputs_after = reply.get("inputs_after") if isinstance(reply.get("inputs_after"), dict) else {}
+    inputs_after = {k: v for k, v in inputs_after.items() if isinstance(v, np.ndarray)}
+    warns = [w for w in reply.get("warnings", []) if isinstance(w, dict)][:10]
+    output = reply.get("output") if isinstance(reply.get("output"), str) else ""
+    return Outcome(status=status, value=value, error=error, inputs_after=inputs_after,
+                   warnings=warns, output=output[:4096])

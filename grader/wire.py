@@ -1,0 +1,130 @@
+"""The message format between the grader and a student's process.
+
+A message is a 4-byte big-endian length, a UTF-8 JSON header of that length,
+then the raw bytes of the arrays the header describes, back to back.  Values
+are JSON trees in which an array appears as ``{"__array__": i}`` (its dtype
+and shape are in ``header["arrays"][i]``).  Nothing is ever pickled: what a
+student's process sends is parsed as JSON and copied as raw numbers, checked
+against an allow-list of dtypes and against the byte count before anything
+is allocated.
+"""
+from __future__ import annotations
+
+import json
+import socket
+import struct
+
+import numpy as np
+
+MAX_HEADER_BYTES = 4 << 20
+MAX_ARRAY_BYTES = 256 << 20
+ALLOWED_DTYPES = frozenset(
+    np.dtype(t).str
+    for t in ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16",
+              "uint32", "uint64", "float16", "float32", "float64")
+)
+
+
+class WireError(Exception):
+    """The other side sent something that is not a valid message."""
+
+
+class PeerClosed(WireError):
+    """The other side closed the connection (or died)."""
+
+
+def _recv_exact(sock: socket.socket, n: int) -> bytes:
+    buf = bytearray(n)
+    view = memoryview(buf)
+    got = 0
+    while got < n:
+        k = sock.recv_into(view[got:], n - got)
+        if k == 0:
+            raise PeerClosed("connection closed")
+        got += k
+    return bytes(buf)
+
+
+def encode(value, arrays: list) -> object:
+    """Turn a Python value into a JSON tree, moving arrays into ``arrays``."""
+    if isinstance(value, np.ndarray):
+        arrays.append(value)
+        return {"__array__": len(arrays) - 1}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, dict):
+        return {str(k): encode(v, arrays) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [encode(v, arrays) for v in value]
+    raise TypeError(f"cannot send a {type(value).__name__}")
+
+
+def decode(tree, arrays: list):
+    """Inverse of :func:`encode`."""
+    if isinstance(tree, dict):
+        if set(tree) == {"__array__"}:
+            index = tree["__array__"]
+            if not isinstance(index, int) or not 0 <= index < len(arrays):
+                raise WireError("array reference out of range")
+            return arrays[index]
+        return {k: decode(v, arrays) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [decode(v, arrays) for v in tree]
+    return tree
+
+
+def send(sock: socket.socket, message: dict) -> None:
+    """Send ``message`` (a dict that may hold arrays anywhere inside)."""
+    arrays: list[np.ndarray] = []
+    body = encode(message, arrays)
+    blobs, specs = [], []
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        specs.append({"dtype": a.dtype.str, "shape": list(a.shape), "nbytes": a.nbytes})
+        blobs.append(a.data.cast("B") if a.nbytes else b"")
+    header = json.dumps({"body": body, "arrays": specs}, allow_nan=True).encode()
+    sock.sendall(struct.pack(">I", len(header)) + header)
+    for blob in blobs:
+        sock.sendall(blob)
+
+
+def _check_spec(spec) -> tuple[np.dtype, tuple[int, ...], int]:
+    if not isinstance(spec, dict):
+        raise WireError("bad array description")
+    dtype_str, shape, nbytes = spec.get("dtype"), spec.get("shape"), spec.get("nbytes")
+    if dtype_str not in ALLOWED_DTYPES:
+        raise WireError(f"array dtype {dtype_str!r} is not allowed")
+    if (not isinstance(shape, list) or len(shape) > 8
+            or not all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d for d in shape)):
+        raise WireError("bad array shape")
+    dtype = np.dtype(dtype_str)
+    expected = dtype.itemsize
+    for d in shape:
+        expected *= d
+    if nbytes != expected or expected > MAX_ARRAY_BYTES:
+        raise WireError("array byte count does not match its shape")
+    return dtype, tuple(shape), expected
+
+
+def recv(sock: socket.socket) -> dict:
+    """Receive one message; raises WireError on anything malformed."""
+    (length,) = struct.unpack(">I", _recv_exact(sock, 4))
+    if length > MAX_HEADER_BYTES:
+        raise WireError("header too large")
+    try:
+        header = json.loads(_recv_exact(sock, length))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise WireError("header is not JSON") from exc
+    if not isinstance(header, dict) or not isinstance(header.get("arrays"), list):
+        raise WireError("header lacks its array list")
+    specs = [_check_spec(s) for s in header["arrays"]]
+    if sum(n for _, _, n in specs) > MAX_ARRAY_BYTES:
+        raise WireError("message too large")
+    arrays = []
+    for dtype, shape, nbytes in specs:
+        raw = _recv_exact(sock, nbytes)
+        arrays.append(np.frombuffer(raw, dtype=dtype).reshape(shape).copy())
+    body = decode(header.get("body"), arrays)
+    if not isinstance(body, dict):
+        raise WireError("message body is not an object")
+    return body

@@ -1,0 +1,245 @@
+"""The untrusted side: a forked process that loads one student module and answers calls.
+
+Everything here runs in the student's process, after the fork and before or
+alongside the student's own code, so it trusts nothing the student could have
+changed and the grader trusts nothing it sends: the grader re-checks every
+value (see ``wire.recv``).  Imports happen at module import time, in the
+zygote, so that a confined child never has to read the standard library from
+disk after its privileges are dropped.
+"""
+from __future__ import annotations
+
+import ctypes
+import importlib.abc
+import importlib.util
+import io
+import linecache
+import os
+import resource
+import signal
+import socket
+import sys
+import tokenize  # noqa: F401  (linecache needs it after privileges are dropped)
+import traceback
+import types
+import warnings
+
+import numpy as np
+import numpy.random  # noqa: F401
+import numpy.linalg  # noqa: F401
+import numpy.fft  # noqa: F401
+import numpy.lib.stride_tricks  # noqa: F401
+
+from grader import wire
+
+OUTPUT_EXCERPT_BYTES = 2048
+PR_SET_PDEATHSIG = 1
+
+
+class _BlockReference(importlib.abc.MetaPathFinder):
+    """Refuses to import the reference solutions or the grader's internals."""
+
+    BLOCKED = ("solutions", "grader")
+
+    def find_spec(self, fullname, path=None, target=None):
+        top = fullname.partition(".")[0]
+        if top in self.BLOCKED and fullname not in sys.modules:
+            raise ImportError(f"a submission may not import {top!r}")
+        return None
+
+
+def _die_with_parent() -> None:
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
+def _set_limits(limits: dict) -> None:
+    """Apply the rlimits; memory is a budget on top of what is already mapped."""
+    with open("/proc/self/statm") as f:
+        mapped = int(f.read().split()[0]) * resource.getpagesize()
+    budget = mapped + int(limits["memory_mb"]) * (1 << 20)
+    resource.setrlimit(resource.RLIMIT_AS, (budget, budget))
+    cpu = int(limits["cpu_s"])
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    fsize = int(limits["file_mb"]) * (1 << 20)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    nproc = int(limits["nproc"])
+    resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+    # A write past the file-size limit then fails with an OSError in the
+    # student's code instead of killing the process.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
+def _capture_output(workdir: str) -> int:
+    """Send fds 1 and 2 to a private file; return that file's descriptor."""
+    fd = os.open(os.path.join(workdir, ".output"), os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    sys.stdout = io.TextIOWrapper(os.fdopen(1, "wb", buffering=0), write_through=True)
+    sys.stderr = io.TextIOWrapper(os.fdopen(2, "wb", buffering=0), write_through=True)
+    return fd
+
+
+def _take_output(fd: int) -> str:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # the student may have replaced or closed them
+            pass
+    size = os.lseek(fd, 0, os.SEEK_END)
+    os.lseek(fd, 0, os.SEEK_SET)
+    data = os.read(fd, OUTPUT_EXCERPT_BYTES)
+    os.ftruncate(fd, 0)
+    os.lseek(fd, 0, os.SEEK_SET)
+    text = data.decode("utf-8", "replace")
+    if size > len(data):
+        text += f"\n... ({size - len(data)} more bytes)"
+    return text
+
+
+def _student_frames(exc: BaseException, root: str) -> str:
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if os.path.realpath(f.filename).startswith(root + os.sep)]
+    lines = []
+    for f in frames:
+        lines.append(f'  File "{os.path.basename(f.filename)}", line {f.lineno}, in {f.name}')
+        if f.line:
+            lines.append(f"    {f.line.strip()}")
+    return "\n".join(lines)
+
+
+def _describe_error(exc: BaseException, root: str) -> dict:
+    if isinstance(exc, SyntaxError) and exc.filename:
+        where = f"{os.path.basename(exc.filename)}, line {exc.lineno}"
+        message = f"{exc.msg} ({where})"
+    else:
+        message = str(exc)
+    return {
+        "type": type(exc).__name__,
+        "message": message[:1000],
+        "is_value_error": isinstance(exc, ValueError),
+        "traceback": _student_frames(exc, root)[:4000],
+    }
+
+
+def _describe_value(value) -> dict:
+    """Report a return value as plain data; arrays only as exact ndarrays."""
+    if type(value) is np.ndarray:
+        if value.dtype.str not in wire.ALLOWED_DTYPES:
+            return {"kind": "array_bad_dtype", "type": "numpy.ndarray", "dtype": str(value.dtype),
+                    "shape": list(value.shape)}
+        return {"kind": "array", "type": "numpy.ndarray", "array": np.array(value)}
+    kind_type = f"{type(value).__module__}.{type(value).__qualname__}"
+    if isinstance(value, (bool, np.bool_)):
+        return {"kind": "bool", "type": kind_type, "value": bool(value)}
+    if isinstance(value, (int, np.integer)):
+        return {"kind": "int", "type": kind_type, "value": int(value)}
+    if isinstance(value, (float, np.floating)):
+        return {"kind": "float", "type": kind_type, "value": float(value)}
+    if value is None:
+        return {"kind": "none", "type": "None"}
+    extra = {}
+    if isinstance(value, np.ndarray):
+        extra = {"shape": list(value.shape), "dtype": str(value.dtype)}
+    return {"kind": "other", "type": kind_type, **extra}
+
+
+def _load_student_module(submission_dir: str, module: str) -> tuple[types.ModuleType | None, dict]:
+    """Import ``submission_dir/module.py`` as ``exercises.<module>``."""
+    root = os.path.realpath(submission_dir)
+    path = os.path.join(root, module + ".py")
+    report = {"loaded": False, "error": None, "functions": [], "siblings": []}
+    if not os.path.isfile(path):
+        report["error"] = {"type": "FileNotFoundError", "message": f"{module}.py is missing",
+                           "is_value_error": False, "traceback": ""}
+        return None, report
+    package = types.ModuleType("exercises")
+    package.__path__ = [root]
+    package.__package__ = "exercises"
+    sys.modules["exercises"] = package
+    sys.path[:] = [p for p in sys.path if p not in ("", ".")]
+    sys.meta_path.insert(0, _BlockReference())
+    spec = importlib.util.spec_from_file_location(f"exercises.{module}", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    try:
+        spec.loader.exec_module(mod)
+    except BaseException as exc:  # noqa: BLE001 - anything the student raises is reported
+        report["error"] = _describe_error(exc, root)
+        return None, report
+    report["loaded"] = True
+    report["functions"] = sorted(n for n, v in vars(mod).items() if callable(v) and not n.startswith("_"))
+    report["siblings"] = sorted(n.split(".", 1)[1] for n in sys.modules
+                                if n.startswith("exercises.") and n != spec.name)
+    return mod, report
+
+
+def _call(mod, root: str, request: dict, output_fd: int) -> dict:
+    module_name = request.get("module")
+    target = mod if module_name is None else sys.modules.get(f"exercises.{module_name}")
+    name = request["function"]
+    fn = getattr(target, name, None) if target is not None else None
+    if not callable(fn):
+        return {"status": "missing", "output": _take_output(output_fd)}
+    args = request["args"]
+    positional = [args[k] for k in request["positional"]]
+    keywords = {k: v for k, v in args.items() if k not in request["positional"]}
+    reply: dict = {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            value = fn(*positional, **keywords)
+            reply = {"status": "returned", "value": _describe_value(value)}
+        except BaseException as exc:  # noqa: BLE001
+            reply = {"status": "raised", "error": _describe_error(exc, root)}
+    reply["warnings"] = [{"category": w.category.__name__, "message": str(w.message)[:300]}
+                         for w in caught[:10]]
+    reply["inputs_after"] = {k: v for k, v in args.items() if isinstance(v, np.ndarray)}
+    reply["output"] = _take_output(output_fd)
+    return reply
+
+
+def _confine(confinement: dict, workdir: str) -> list:
+    """Rebuild the confinement settings sent as JSON and apply them."""
+    from grader import hardening  # imported by the zygote already when present
+    fields = dict(confinement)
+    cls_name = fields.pop("__class__", None)
+    settings = getattr(hardening, cls_name)(**fields) if cls_name else fields
+    return hardening.confine(settings, workdir)
+
+
+def serve(sock: socket.socket, job: dict) -> None:
+    """Entry point of a freshly forked worker; never returns."""
+    code = 0
+    try:
+        os.setsid()
+        _die_with_parent()
+        workdir = job["workdir"]
+        os.chdir(workdir)
+        output_fd = _capture_output(workdir)
+        protections = ["separate process", "rlimits (time, memory, processes, file size)",
+                       "private working directory", "reference solutions not importable"]
+        if job.get("confinement") is not None:
+            protections = protections + list(_confine(job["confinement"], workdir))
+        _set_limits(job["limits"])
+        mod, report = _load_student_module(job["submission_dir"], job["module"])
+        report["pid"] = os.getpid()
+        report["protections"] = protections
+        report["output"] = _take_output(output_fd)
+        wire.send(sock, {"hello": report})
+        root = os.path.realpath(job["submission_dir"])
+        while mod is not None:
+            request = wire.recv(sock)
+            wire.send(sock, _call(mod, root, request, output_fd))
+    except wire.PeerClosed:
+        pass
+    except BaseException:  # noqa: BLE001 - a broken worker just ends
+        code = 1
+    finally:
+        os._exit(code)
