@@ -10,13 +10,13 @@ The division in the output size is a floor, as in PyTorch: an incomplete
 window at the border is dropped.
 """
 
-import numbers
+import numpy as np
 
 
 def _require_int(name, value, minimum):
     """Return ``value`` as a Python int, or raise ValueError if it is not an
     integer (bools excluded) or is below ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise ValueError(f"{name} must be an integer, got {value!r}.")
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}.")
