@@ -212,6 +212,19 @@ def test_float32_output_of_a_variant_is_still_identified(key):
     assert identify(function, args, got, expected).key == key
 
 
+def test_tolerance_scales_with_the_variant_magnitude():
+    key = "conv_forward.bias_forgotten"
+    function, args = case(key)
+    args["x"] = args["x"] * 1000.0
+    expected = REFERENCE[function](**_copy(args))
+    v = BY_KEY[key].variant(**_copy(args))
+    assert np.abs(v).max() > 1000
+    slack = 1e-6 + 1e-5 * np.maximum(np.abs(v), 1.0)
+    assert identify(function, args, v + 0.9 * slack, expected).key == key
+    assert identify(function, args, v + 3.0 * slack, expected) is None
+    assert identify(function, args, v + 3.0 * slack, expected, rtol=1e-4).key == key
+
+
 def test_lecture_example_stride_ignored():
     x = np.array([[1, 2, 3, 4, 5], [2, 1, 0, 1, 2], [3, 0, 1, 1, 0], [1, 4, 1, 1, 2], [2, 1, 1, 0, 0]],
                  dtype=np.float64)[None, None]
@@ -264,6 +277,21 @@ def test_variant_coinciding_with_the_reference_is_not_named():
     got = BY_KEY["conv_forward.padding_ignored"].variant(**_copy(args))
     assert _matches(got, expected)
     assert identify("conv_forward", args, got, expected) is None
+
+
+def test_variant_within_tolerance_of_the_reference_is_not_diagnostic():
+    # With atol = 1, "bias forgotten" (off by 0.75) reproduces got (off by 1.5) but is
+    # itself indistinguishable from the reference, so it must not be named; the
+    # symmetric filter makes "kernel flipped" coincide with the reference too.
+    args = {"x": _ints((1, 1, 4, 4), 30), "w": np.array([[[[1.0, 2, 1], [2, 3, 2], [1, 2, 1]]]]),
+            "b": np.array([0.75]), "stride": 1, "padding": 0}
+    expected = REFERENCE["conv_forward"](**_copy(args))
+    no_bias = BY_KEY["conv_forward.bias_forgotten"].variant(**_copy(args))
+    got = expected - 1.5
+    assert _matches(no_bias, expected - 0.75)
+    assert identify("conv_forward", args, got, expected, rtol=0.0, atol=1.0) is None
+    # with the default tolerance the same variant is diagnostic and named
+    assert identify("conv_forward", args, no_bias, expected).key == "conv_forward.bias_forgotten"
 
 
 @pytest.mark.parametrize("function", sorted(REFERENCE))
