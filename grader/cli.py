@@ -1,0 +1,100 @@
+"""The ``euron-grade`` command: thin, options -> keyword arguments of the grading API."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from grader.errors import GraderError, UsageError
+
+LANGS = click.Choice(["en", "ko"])
+
+
+class ExerciseGroup(click.Group):
+    """A group whose unknown command names are exercises: ``euron-grade exercise3``, ``euron-grade pooling``."""
+
+    def get_command(self, ctx, name):
+        command = super().get_command(ctx, name)
+        if command is not None:
+            return command
+        from grader.spec import load_spec
+        try:
+            spec = load_spec(name)
+        except GraderError:
+            return None
+        return _exercise_command(spec.name)
+
+    def resolve_command(self, ctx, args):
+        name = args[0] if args else None
+        command = self.get_command(ctx, name) if name else None
+        if name and command is None and not name.startswith("-"):
+            from grader.spec import all_specs
+            known = ", ".join(s.name for s in all_specs())
+            raise UsageError(f"unknown exercise or command {name!r} (exercises: {known}; see euron-grade --help)")
+        return super().resolve_command(ctx, args)
+
+
+def _exercise_command(exercise: str) -> click.Command:
+    @click.command(name=exercise, help=f"Grade {exercise}.py of the project in the current directory.")
+    @click.option("--submission", "submission", type=click.Path(), default=None,
+                  help="A .py file, or a folder holding the exercise file (default: ./exercises).")
+    @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+    @click.option("--lang", type=LANGS, default="en", show_default=True, help="Language of the feedback.")
+    @click.option("--seed", type=int, default=None, help="Seed of the generated inputs (default: fixed).")
+    def command(submission, as_json, lang, seed):
+        from grader import report
+        from grader.runner import DEFAULT_SEED, grade
+        from grader.spec import load_spec
+        spec = load_spec(exercise)
+        path = Path(submission) if submission else Path.cwd() / "exercises"
+        if not path.exists():
+            raise UsageError(f"{path}: not found (run in the project folder, or pass --submission PATH)")
+        result = grade(spec, path, seed=DEFAULT_SEED if seed is None else seed, lang=lang)
+        if as_json:
+            click.echo(report.render_json(result))
+        else:
+            click.echo(report.render_text(result, lang, color=sys.stdout.isatty()))
+        sys.exit(0 if result.passed else 1)
+
+    return command
+
+
+@click.group(cls=ExerciseGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="euron-grade")
+def main():
+    """Grade the EURON CNN exercises (euron-grade exercise3), make quizzes, grade a class.
+
+    \b
+    euron-grade list                 the exercises and their points
+    euron-grade exercise3            grade exercises/exercise3.py here
+    euron-grade pooling --json       the same, by name, as JSON
+    """
+
+
+@main.command(name="list")
+@click.option("--lang", type=LANGS, default="en", show_default=True)
+def list_exercises(lang):
+    """List the exercises with their functions and points."""
+    from grader.spec import all_specs
+    for spec in all_specs():
+        aliases = f" ({', '.join(spec.aliases)})" if spec.aliases else ""
+        click.echo(f"{spec.name}{aliases}: {spec.title(lang)} — {spec.max_score:g} points")
+        for f in spec.functions:
+            click.echo(f"    {f.name:<24} {f.points:g}")
+
+
+def _add_optional_commands() -> None:
+    try:
+        from grader.quiz.cli import quiz
+        main.add_command(quiz)
+    except ImportError:
+        pass
+    try:
+        from grader.batch_cli import batch
+        main.add_command(batch)
+    except ImportError:
+        pass
+
+
+_add_optional_commands()

@@ -1,0 +1,100 @@
+"""Plain data of a quiz: questions, choices and sheets. No rendering here."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+Grid = tuple[tuple[int, ...], ...]
+"""A small integer grid (activation map, pooled map), row-major."""
+
+Value = Union[int, Grid]
+"""An answer: an integer, or a grid for the grid questions."""
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of a multiple-choice question.
+
+    ``tag`` names the misconception that yields this wrong value; it is
+    ``None`` for the correct option.
+    """
+
+    letter: str
+    value: Value
+    correct: bool
+    tag: str | None = None
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A grid shown with a question (input image, filter), with its caption."""
+
+    caption: str
+    grid: Grid
+
+
+@dataclass(frozen=True)
+class Question:
+    """One generated, verified question in the sheet's language.
+
+    ``misconceptions`` maps every recognised misconception tag to the wrong
+    value it yields (all of them, not only those offered as choices), so that
+    a typed answer can be traced back to its misconception when grading.
+    ``labels`` maps the same tags to their human description.
+    """
+
+    number: int
+    kind: str
+    params: dict[str, Any]
+    text: str
+    answer: Value
+    choices: tuple[Choice, ...]
+    solution: str
+    misconceptions: dict[str, Value]
+    labels: dict[str, str]
+    figures: tuple[Figure, ...] = ()
+    unit: str = ""
+
+    @property
+    def is_grid(self) -> bool:
+        """True when the answer is a grid rather than a number."""
+        return isinstance(self.answer, tuple)
+
+    @property
+    def correct_letter(self) -> str:
+        """The letter of the correct option."""
+        return next(c.letter for c in self.choices if c.correct)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One student's (or the whole class's) quiz sheet."""
+
+    title: str
+    convention: str
+    lang: str
+    seed: int
+    style: str
+    questions: tuple[Question, ...]
+    student_id: str | None = None
+    student_name: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def signature(self) -> tuple:
+        """What makes two sheets the same quiz: their kinds and parameters."""
+        return tuple((q.kind, _freeze(q.params)) for q in self.questions)
+
+
+def _freeze(value: Any) -> Any:
+    """A hashable copy of nested dicts/lists of parameters."""
+    if isinstance(value, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def question_key(kind: str, params: dict[str, Any]) -> tuple:
+    """The identity of a question: two questions with equal keys are duplicates."""
+    return (kind, _freeze(params))

@@ -1,0 +1,212 @@
+"""Every word a person reads: findings as sentences, inputs, arrays, and whole reports."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from grader.results import ExerciseResult, FunctionResult
+
+SMALL_ARRAY = 64   # arrays with at most this many elements are printed whole
+
+MESSAGES = {
+    "en": {
+        "missing": "{function} is not defined (or not a function) in {module}.py.",
+        "timeout": "{function} did not finish: it {detail} (time limit) and was stopped.",
+        "died": "The process running {function} {detail} (crash, os._exit or sys.exit, or a memory/process limit).",
+        "no_value_error": "{function} should raise ValueError here ({reason}), but it returned a value.",
+        "wrong_exception": "{function} should raise ValueError here ({reason}), but raised {type}: {message}",
+        "raised": "{function} raised {type}: {message}",
+        "memory": "{function} ran out of memory (memory limit): {message}",
+        "not_int": "{function} returned {value!r} of type {type}; return an int (use // for integer division).",
+        "int_value": "{function} returned {got}, expected {expected}.",
+        "not_array": "{function} returned a {type}; return a numpy.ndarray.",
+        "shape": "{function} returned shape {got}, expected {expected}.",
+        "dtype_float64": "{function} returned dtype {got} for float64 input; it must be float64.",
+        "dtype_int_input": "{function} returned dtype {got} for integer input; it must be floating point "
+                           "(an output buffer made with zeros_like(x) or dtype=x.dtype truncates).",
+        "nonfinite": "{function} returned {got} at index {index}, where the expected value is finite.",
+        "values": "{function} returned wrong values: {count} of {total} elements differ; the first at index "
+                  "{index}: expected {expected:.6g}, got {got:.6g} (largest error {max_error:.3g}).",
+        "modified_input": "{function} modified its input array {name}; work on a copy instead.",
+        "warning": "{function} emitted a RuntimeWarning ({message}); make it numerically stable.",
+        "load": "{module}.py could not be imported: {message}",
+    },
+    "ko": {
+        "missing": "{module}.py에 {function} 함수가 정의되어 있지 않습니다.",
+        "timeout": "{function}가 끝나지 않아 중단했습니다 ({detail}, 시간 제한).",
+        "died": "{function}를 실행하던 프로세스가 종료되었습니다: {detail} (crash, os._exit/sys.exit, 메모리·프로세스 제한).",
+        "no_value_error": "이 입력에서는 ValueError를 발생시켜야 합니다 ({reason}). 그런데 {function}가 값을 반환했습니다.",
+        "wrong_exception": "이 입력에서는 ValueError를 발생시켜야 합니다 ({reason}). 그런데 {type}이 발생했습니다: {message}",
+        "raised": "{function}에서 {type} 예외가 발생했습니다: {message}",
+        "memory": "{function}가 메모리 제한을 넘었습니다: {message}",
+        "not_int": "{function}가 {type} 타입의 {value!r}을 반환했습니다. int를 반환하세요 (정수 나눗셈 // 사용).",
+        "int_value": "{function}가 {got}을 반환했습니다. 기대값은 {expected}입니다.",
+        "not_array": "{function}가 {type}을 반환했습니다. numpy.ndarray를 반환하세요.",
+        "shape": "{function}의 출력 크기(shape)가 {got}입니다. 기대값은 {expected}입니다.",
+        "dtype_float64": "float64 입력에 대해 {function}가 dtype {got}을 반환했습니다. float64여야 합니다.",
+        "dtype_int_input": "정수 입력에 대해 {function}가 dtype {got}을 반환했습니다. 실수형이어야 합니다 "
+                           "(zeros_like(x)로 만든 출력 버퍼는 소수점을 버립니다).",
+        "nonfinite": "{function}가 인덱스 {index}에서 {got}을 반환했습니다. 기대값은 유한한 수입니다.",
+        "values": "{function}의 값이 틀립니다: {total}개 중 {count}개 원소가 다릅니다. 첫 번째는 인덱스 {index}: "
+                  "기대값 {expected:.6g}, 반환값 {got:.6g} (최대 오차 {max_error:.3g}).",
+        "modified_input": "{function}가 입력 배열 {name}을 수정했습니다. 복사본을 사용하세요.",
+        "warning": "{function}에서 RuntimeWarning이 발생했습니다 ({message}). 수치적으로 안정적으로 만드세요.",
+        "load": "{module}.py를 불러올 수 없습니다: {message}",
+    },
+}
+
+WORDS = {
+    "en": {"lecture": "lecture example", "edge": "edge case", "generated": "generated input",
+           "shrunk": "smallest failing input", "input": "Input", "expected": "expected", "got": "got",
+           "misconception": "Likely misconception", "hint": "Hint", "printed": "Your code printed",
+           "depends": "{function} in {exercise} fails its own checks and this function uses it: "
+                      "fix {function} in {exercise} first (euron-grade {exercise}).",
+           "passed": "passed all {n} cases", "traceback": "Traceback (your code)",
+           "score": "Score", "seed": "seed", "protections": "Isolation"},
+    "ko": {"lecture": "강의 예제", "edge": "경계 사례", "generated": "생성된 입력",
+           "shrunk": "실패하는 가장 작은 입력", "input": "입력", "expected": "기대값", "got": "반환값",
+           "misconception": "예상되는 오개념", "hint": "힌트", "printed": "코드가 출력한 내용",
+           "depends": "이 함수가 사용하는 {exercise}의 {function}가 자체 검사에서 실패합니다: "
+                      "{exercise}의 {function}를 먼저 고치세요 (euron-grade {exercise}).",
+           "passed": "{n}개 사례 모두 통과", "traceback": "Traceback (학생 코드)",
+           "score": "점수", "seed": "seed", "protections": "격리"},
+}
+
+
+def words(lang: str) -> dict:
+    return WORDS.get(lang, WORDS["en"])
+
+
+def describe(code: str, params: dict, function: str, module: str, lang: str) -> str:
+    """One finding as one sentence."""
+    template = MESSAGES.get(lang, MESSAGES["en"]).get(code) or MESSAGES["en"][code]
+    values = {k: v for k, v in params.items() if k != "traceback"}
+    try:
+        return template.format(function=function, module=module, **values)
+    except (KeyError, ValueError, IndexError):
+        return MESSAGES["en"][code].format(function=function, module=module, **values)
+
+
+def format_value(v) -> str:
+    """A short description of one argument: shape and dtype for arrays, repr otherwise."""
+    if isinstance(v, np.ndarray):
+        return f"{tuple(v.shape)} {v.dtype}"
+    return repr(v)
+
+
+def format_inputs(args: dict) -> str:
+    return ", ".join(f"{k} {format_value(v)}" if isinstance(v, np.ndarray) else f"{k}={v!r}"
+                     for k, v in args.items())
+
+
+def _num(v) -> str:
+    if isinstance(v, (np.integer, int)):
+        return str(int(v))
+    f = float(v)
+    if f == int(f) and abs(f) < 1e12:
+        return str(int(f))
+    return f"{f:.4g}"
+
+
+def format_grid(a: np.ndarray, mark: np.ndarray | None = None) -> str:
+    """A small array as the lecture draws it: one row per line, 2-D slices labelled.
+
+    Cells where ``mark`` is true get a ``*``."""
+    a = np.asarray(a)
+    if a.ndim == 0:
+        return _num(a)
+    if a.ndim == 1:
+        a = a[None]
+        mark = None if mark is None else np.asarray(mark)[None]
+    lead = a.shape[:-2]
+    cells = [_num(v) + ("*" if mark is not None and m else "") for v, m in
+             zip(a.ravel(), (np.asarray(mark).ravel() if mark is not None else [False] * a.size))]
+    width = max(len(c) for c in cells)
+    cells = np.array([c.rjust(width) for c in cells]).reshape(a.shape)
+    lines = []
+    for index in np.ndindex(*lead):
+        if lead:
+            lines.append(f"[{', '.join(map(str, index))}, :, :]")
+        for row in cells[index]:
+            lines.append("  " + " ".join(row))
+    return "\n".join(lines)
+
+
+def format_args_whole(args: dict) -> str:
+    """The inputs, small arrays printed whole."""
+    parts = []
+    for k, v in args.items():
+        if isinstance(v, np.ndarray) and v.size <= SMALL_ARRAY:
+            parts.append(f"{k} {tuple(v.shape)} {v.dtype}:\n{_indent(format_grid(v))}")
+        else:
+            parts.append(f"{k} = {format_value(v)}" if isinstance(v, np.ndarray) else f"{k} = {v!r}")
+    return "\n".join(parts)
+
+
+def _indent(text: str, by: str = "  ") -> str:
+    return "\n".join(by + line for line in text.splitlines())
+
+
+def format_comparison(expected, got, lang: str) -> str:
+    """Expected vs got: whole when small (differences marked *), else nothing extra."""
+    w = words(lang)
+    if not (isinstance(expected, np.ndarray) and isinstance(got, np.ndarray)):
+        return ""
+    if expected.size > SMALL_ARRAY or got.size > SMALL_ARRAY:
+        return ""
+    mark = None
+    if expected.shape == got.shape:
+        with np.errstate(all="ignore"):
+            mark = ~np.isclose(got.astype(float), expected.astype(float), rtol=1e-5, atol=1e-6, equal_nan=True)
+    return (f"{w['expected']}:\n{_indent(format_grid(expected))}\n"
+            f"{w['got']}:\n{_indent(format_grid(got, mark))}")
+
+
+# ----------------------------------------------------------------- reports ---
+
+def function_line(fr: FunctionResult, lang: str, color: bool = False) -> str:
+    mark = "PASS" if fr.passed else "FAIL"
+    if color:
+        mark = f"\x1b[32m{mark}\x1b[0m" if fr.passed else f"\x1b[31m{mark}\x1b[0m"
+    return f"{mark}  {fr.name:<24} {fr.score:g}/{fr.max_score:g}"
+
+
+def render_text(result: ExerciseResult, lang: str = "en", color: bool = False) -> str:
+    """The compact terminal report."""
+    w = words(lang)
+    lines = [f"{result.exercise} — {result.title}   {w['score']}: {result.score:g}/{result.max_score:g}"]
+    for fr in result.functions:
+        lines.append(function_line(fr, lang, color))
+        if not fr.passed:
+            lines.append(_indent(fr.feedback, "      "))
+    if result.output.strip():
+        lines.append(f"{w['printed']} (import):\n{_indent(result.output.rstrip(), '      ')}")
+    lines.append(f"({w['seed']} {result.seed}; grader {result.versions.get('grader')}, "
+                 f"hypothesis {result.versions.get('hypothesis')}, numpy {result.versions.get('numpy')})")
+    return "\n".join(lines)
+
+
+def render_markdown(result: ExerciseResult, lang: str = "en") -> str:
+    """The same report as Markdown, for feedback files."""
+    w = words(lang)
+    lines = [f"# {result.exercise} — {result.title}", "",
+             f"**{w['score']}: {result.score:g} / {result.max_score:g}**", ""]
+    for fr in result.functions:
+        icon = "✅" if fr.passed else "❌"
+        lines.append(f"## {icon} `{fr.name}` — {fr.score:g}/{fr.max_score:g}")
+        lines.append("")
+        if fr.passed:
+            lines.append(w["passed"].format(n=fr.cases_run))
+        else:
+            lines += ["```", fr.feedback, "```"]
+        lines.append("")
+    lines.append(f"{w['seed']} {result.seed}; grader {result.versions.get('grader')}, "
+                 f"hypothesis {result.versions.get('hypothesis')}, numpy {result.versions.get('numpy')}.  ")
+    if result.protections:
+        lines.append(f"{w['protections']}: {', '.join(result.protections)}.")
+    return "\n".join(lines) + "\n"
+
+
+def render_json(result: ExerciseResult) -> str:
+    return json.dumps(result.to_dict(), ensure_ascii=False, indent=2, sort_keys=False)

@@ -1,0 +1,218 @@
+"""Grading one exercise of one submission: cases -> sandbox -> compare -> shrink -> result."""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import hypothesis
+import numpy as np
+
+import grader
+from grader import catalog, misconceptions, report
+from grader.cases import Case, CaseBook, build_casebook, edge_cases, lecture_cases, make_case, shrink_failure
+from grader.compare import Finding, check
+from grader.errors import UsageError
+from grader.results import ExerciseResult, FunctionResult
+from grader.sandbox import Worker, WorkerJob, Zygote
+from grader.spec import FunctionSpec, Spec
+
+DEFAULT_SEED = 20261129
+
+
+def versions() -> dict:
+    return {"grader": grader.__version__, "hypothesis": hypothesis.__version__, "numpy": np.__version__}
+
+
+def resolve_submission(path: str | os.PathLike, spec: Spec) -> tuple[str, str]:
+    """(folder, module name) for a submission given as a folder or as a .py file."""
+    p = Path(path)
+    if p.is_dir():
+        return str(p.resolve()), spec.name
+    if p.is_file() and p.suffix == ".py":
+        return str(p.resolve().parent), p.stem
+    raise UsageError(f"{path}: no such submission (give a folder holding {spec.name}.py, or a .py file)")
+
+
+class _Session:
+    """The student's process for one exercise run, restarted when a call kills it."""
+
+    def __init__(self, zygote: Zygote, job: WorkerJob) -> None:
+        self.zygote, self.job = zygote, job
+        self.worker: Worker | None = None
+        self.first_hello: dict | None = None
+
+    def get(self) -> Worker:
+        if self.worker is None or not self.worker.alive:
+            if self.worker is not None:
+                self.worker.close()
+            self.worker = self.zygote.spawn(self.job)
+            if self.first_hello is None:
+                self.first_hello = self.worker.hello
+        return self.worker
+
+    def call(self, case_or_args, function: str, module: str | None = None):
+        args = case_or_args.args if isinstance(case_or_args, Case) else case_or_args
+        info = catalog.FUNCTIONS[function]
+        return self.get().call(function, dict(args), list(info.required), module=module)
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.close()
+
+
+def _first_failure(session: _Session, spec: Spec, cases: list[Case]) -> tuple[int, Case | None, Finding | None, object]:
+    """Run ``cases`` in order until one fails; returns (passed count, case, finding, outcome)."""
+    for i, case in enumerate(cases):
+        outcome = session.call(case, case.function)
+        finding = check(case, outcome, spec.tolerance)
+        if finding is not None:
+            return i, case, finding, outcome
+    return len(cases), None, None, None
+
+
+def _shrink(session: _Session, spec: Spec, book: CaseBook, function: str):
+    """The smallest generated input on which the student's function still fails."""
+    deadline = time.monotonic() + max(3.0, 2 * spec.limits.time_s)
+
+    def fails(args: dict) -> bool:
+        if time.monotonic() > deadline:
+            return False
+        case = make_case(function, "generated", "", args)
+        outcome = session.call(case, function)
+        if outcome.worker_lost:
+            return False      # crashes and hangs are reported as found, not shrunk
+        return check(case, outcome, spec.tolerance) is not None
+
+    args = shrink_failure(function, book.examples, book.seed, fails)
+    if args is None:
+        return None
+    case = make_case(function, "shrunk", "", args)
+    outcome = session.call(case, function)
+    finding = check(case, outcome, spec.tolerance)
+    return (case, finding, outcome) if finding is not None else None
+
+
+def _dependency_failing(session: _Session, spec: Spec, function: str) -> tuple[str, str] | None:
+    """(exercise, function) of an earlier exercise's function that this one imports and that fails."""
+    siblings = set((session.first_hello or {}).get("siblings", []))
+    for exercise, dep in catalog.FUNCTIONS[function].depends_on:
+        if exercise not in siblings:
+            continue
+        cases = lecture_cases(dep) + edge_cases(dep)
+        for case in cases:
+            outcome = session.get().call(dep, dict(case.args), list(catalog.FUNCTIONS[dep].required),
+                                         module=exercise)
+            if check(case, outcome, spec.tolerance) is not None:
+                return exercise, dep
+    return None
+
+
+def _identify(case: Case, finding: Finding):
+    if finding.got is None or case.raises is not None:
+        return None
+    copies = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in case.args.items()}
+    try:
+        return misconceptions.identify(case.function, copies, finding.got, case.expected)
+    except Exception:  # noqa: BLE001 - a diagnosis must never break grading
+        return None
+
+
+def _feedback(spec: Spec, fspec: FunctionSpec, case: Case, finding: Finding, outcome, found,
+              dependency, lang: str) -> str:
+    w = report.words(lang)
+    kind = w["shrunk"] if case.kind == "shrunk" else w.get(case.kind, case.kind)
+    head = f"[{kind}]" + (f" {case.label}" if case.label else "")
+    lines = [head, f"{w['input']}: {report.format_inputs(case.args)}",
+             report.describe(finding.code, finding.params, case.function, spec.name, lang)]
+    if finding.code in ("values", "shape", "nonfinite", "dtype_int_input") or case.kind == "shrunk":
+        small = all(v.size <= report.SMALL_ARRAY for v in case.args.values() if isinstance(v, np.ndarray))
+        if case.kind in ("shrunk", "generated") and small:
+            lines.append(report.format_args_whole(case.args))
+        comparison = report.format_comparison(case.expected, finding.got, lang)
+        if comparison:
+            lines.append(comparison)
+    if finding.params.get("traceback"):
+        lines.append(f"{w['traceback']}:\n{finding.params['traceback']}")
+    if found is not None:
+        lines.append(f"{w['misconception']}: {found.ko if lang == 'ko' else found.en}")
+    if dependency is not None:
+        lines.append(w["depends"].format(exercise=dependency[0], function=dependency[1]))
+    hint = fspec.hint(lang)
+    if hint:
+        lines.append(f"{w['hint']}: {hint}")
+    printed = getattr(outcome, "output", "") if outcome is not None else ""
+    if printed and printed.strip():
+        lines.append(f"{w['printed']}:\n" + "\n".join("  " + ln for ln in printed.rstrip().splitlines()[:20]))
+    return "\n".join(lines)
+
+
+def _grade_function(session: _Session, spec: Spec, book: CaseBook, fspec: FunctionSpec,
+                    lang: str) -> FunctionResult:
+    started = time.monotonic()
+    cases = book.cases[fspec.name]
+    passed, case, finding, outcome = _first_failure(session, spec, cases)
+    if finding is None:
+        return FunctionResult(fspec.name, True, fspec.points, fspec.points, "", cases_passed=passed,
+                              cases_run=len(cases), elapsed_s=time.monotonic() - started)
+    if case.kind == "generated" and not outcome.worker_lost:
+        smaller = _shrink(session, spec, book, fspec.name)
+        if smaller is not None:
+            case, finding, outcome = smaller
+    found = _identify(case, finding)
+    dependency = _dependency_failing(session, spec, fspec.name)
+    text = _feedback(spec, fspec, case, finding, outcome, found, dependency, lang)
+    failure = {"case_kind": case.kind, "case_label": case.label, "code": finding.code,
+               "inputs": report.format_inputs(case.args),
+               "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in finding.params.items()}}
+    return FunctionResult(
+        fspec.name, False, 0.0, fspec.points, text,
+        misconception=found.key if found else None,
+        misconception_text=(found.ko if lang == "ko" else found.en) if found else None,
+        cases_passed=passed, cases_run=passed + 1, failure=failure,
+        depends_on_failing=f"{dependency[0]}.{dependency[1]}" if dependency else None,
+        elapsed_s=time.monotonic() - started)
+
+
+def _load_failure(spec: Spec, hello: dict, lang: str) -> str:
+    if hello.get("timeout"):
+        message = f"importing it took longer than {spec.limits.import_time_s:g} s"
+    elif hello.get("died"):
+        message = "the process ended while importing it"
+    else:
+        error = hello.get("error") or {}
+        message = f"{error.get('type')}: {error.get('message')}"
+        if error.get("traceback"):
+            message += "\n" + error["traceback"]
+    return report.describe("load", {"message": message}, "", spec.name, lang)
+
+
+def grade(spec: Spec, submission, *, casebook: CaseBook | None = None, seed: int = DEFAULT_SEED,
+          zygote: Zygote | None = None, confinement=None, lang: str = "en") -> ExerciseResult:
+    """Grade ``spec``'s functions in ``submission`` (a folder or a .py file)."""
+    started = time.monotonic()
+    folder, module = resolve_submission(submission, spec)
+    own_zygote = zygote is None
+    if own_zygote:
+        zygote = Zygote()      # before the reference is imported by the case book
+    session = _Session(zygote, WorkerJob(folder, module, spec.limits, confinement))
+    try:
+        book = casebook if casebook is not None else build_casebook(spec, seed)
+        hello = session.get().hello
+        result = ExerciseResult(exercise=spec.name, title=spec.title(lang), submission=folder, score=0.0,
+                                max_score=spec.max_score, seed=book.seed, lang=lang, versions=versions(),
+                                protections=list(hello.get("protections", [])),
+                                output=str(hello.get("output", ""))[:2048])
+        if not hello.get("loaded"):
+            text = _load_failure(spec, hello, lang)
+            result.load_error = text
+            result.functions = [FunctionResult(f.name, False, 0.0, f.points, text) for f in spec.functions]
+        else:
+            result.functions = [_grade_function(session, spec, book, f, lang) for f in spec.functions]
+        result.score = sum(f.score for f in result.functions)
+        result.elapsed_s = time.monotonic() - started
+        return result
+    finally:
+        session.close()
+        if own_zygote:
+            zygote.close()
