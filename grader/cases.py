@@ -451,6 +451,9 @@ def build_casebook(spec, seed: int) -> CaseBook:
     """Every case of ``spec``'s functions, in grading order, with reference outcomes."""
     book = CaseBook(exercise=spec.name, seed=seed, examples=spec.examples)
     for fn in spec.functions:
-        book.cases[fn.name] = (lecture_cases(fn.name) + edge_cases(fn.name)
-                               + generated_cases(fn.name, spec.examples, seed))
+        edges = edge_cases(fn.name)
+        # Invalid-input checks go last, so that the first failure shown is about values.
+        book.cases[fn.name] = (lecture_cases(fn.name) + [c for c in edges if c.raises is None]
+                               + generated_cases(fn.name, spec.examples, seed)
+                               + [c for c in edges if c.raises is not None])
     return book

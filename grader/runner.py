@@ -125,7 +125,7 @@ def _feedback(spec: Spec, fspec: FunctionSpec, case: Case, finding: Finding, out
     head = f"[{kind}]" + (f" {case.label}" if case.label else "")
     lines = [head, f"{w['input']}: {report.format_inputs(case.args)}",
              report.describe(finding.code, finding.params, case.function, spec.name, lang)]
-    if finding.code in ("values", "shape", "nonfinite", "dtype_int_input") or case.kind == "shrunk":
+    if finding.code in ("values", "shape", "nonfinite"):
         small = all(v.size <= report.SMALL_ARRAY for v in case.args.values() if isinstance(v, np.ndarray))
         if case.kind in ("shrunk", "generated") and small:
             lines.append(report.format_args_whole(case.args))

@@ -606,7 +606,7 @@ class ConvGrid(Kind):
     params = ("N", "F", "S", "P", "b", "pixel", "weight")
     tags = ("kernel_flipped", "ignored_stride", "forgot_padding", "forgot_bias", "filter_transposed")
     grid = True
-    extra_fields = ("out", "first_window")
+    extra_fields = ("out", "first_window", "first_cell")
 
     def sample(self, rng, ranges):
         n, f = rng.choice(ranges["N"]), rng.choice(ranges["F"])
@@ -662,9 +662,11 @@ class ConvGrid(Kind):
             for c in range(f):
                 i, j = a - pad, c - pad
                 v = p["image"][i][j] if 0 <= i < p["N"] and 0 <= j < p["N"] else 0
-                terms.append(f"{v}·{p['kernel'][a][c]}")
+                w = p["kernel"][a][c]
+                terms.append(f"{v}·{w}" if w >= 0 else f"{v}·({w})")
         first = " + ".join(terms) + (f" + {p['b']}" if p["b"] else "")
-        return {"out": (p["N"] - f + 2 * pad) // p["S"] + 1, "first_window": first}
+        return {"out": (p["N"] - f + 2 * pad) // p["S"] + 1, "first_window": first,
+                "first_cell": self.formula(p)[0][0]}
 
     def figures(self, p):
         return [("image", tuple(tuple(r) for r in p["image"])),
