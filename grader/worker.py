@@ -10,6 +10,7 @@ disk after its privileges are dropped.
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import importlib.abc
 import importlib.util
 import io
@@ -75,12 +76,15 @@ def _set_limits(limits: dict) -> None:
 
 def _capture_output(workdir: str) -> int:
     """Send fds 1 and 2 to a private file; return that file's descriptor."""
-    fd = os.open(os.path.join(workdir, ".output"), os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+    null = os.open(os.devnull, os.O_RDONLY)
+    if null != 0:
+        os.dup2(null, 0)
+        os.close(null)
+    opened = os.open(os.path.join(workdir, ".output"), os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = fcntl.fcntl(opened, fcntl.F_DUPFD, 3)   # above 0-2, which it is about to replace
+    os.close(opened)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.close(null)
     sys.stdout = io.TextIOWrapper(os.fdopen(1, "wb", buffering=0), write_through=True)
     sys.stderr = io.TextIOWrapper(os.fdopen(2, "wb", buffering=0), write_through=True)
     return fd
