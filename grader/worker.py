@@ -16,6 +16,7 @@ import importlib.util
 import io
 import linecache
 import os
+import re
 import resource
 import signal
 import socket
@@ -163,6 +164,17 @@ def _load_student_module(submission_dir: str, module: str) -> tuple[types.Module
         report["error"] = {"type": "FileNotFoundError", "message": f"{module}.py is missing",
                            "is_value_error": False, "traceback": ""}
         return None, report
+    with open(path, "rb") as f:
+        raw = f.read()
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if not re.match(rb"(?:[^\n]*\n)?[ \t\f]*#.*coding[:=]", raw):
+            line = raw[:exc.start].count(b"\n") + 1
+            report["error"] = {"type": "UnicodeDecodeError", "is_value_error": False, "traceback": "",
+                               "message": f"{module}.py is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line "
+                                          f"{line}); save it as UTF-8"}
+            return None, report
     package = types.ModuleType("exercises")
     package.__path__ = [root]
     package.__package__ = "exercises"

@@ -1,0 +1,179 @@
+"""Student code is untrusted: hostile submissions fail alone, the grader survives."""
+import dataclasses
+import socket
+import struct
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+from grader import wire
+from grader.runner import grade
+from grader.sandbox import Limits, WorkerJob, Zygote
+from grader.spec import load_spec
+
+GOOD = '''
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+def _check(x, size, stride):
+    if x.ndim != 4 or size < 1 or stride < 1 or size > x.shape[2] or size > x.shape[3]:
+        raise ValueError("bad pooling arguments")
+
+def max_pool_forward(x, size=2, stride=2):
+    _check(x, size, stride)
+    return sliding_window_view(x, (size, size), axis=(2, 3))[:, :, ::stride, ::stride].max(axis=(4, 5))
+
+def avg_pool_forward(x, size=2, stride=2):
+    _check(x, size, stride)
+    return sliding_window_view(x, (size, size), axis=(2, 3))[:, :, ::stride, ::stride].mean(axis=(4, 5))
+'''
+
+
+def spec():
+    base = load_spec("exercise3")
+    return dataclasses.replace(base, examples=10, limits=Limits(time_s=1.5, import_time_s=2, memory_mb=300))
+
+
+def grade_source(tmp_path, global_pool_body, extra=""):
+    source = GOOD + extra + "\ndef global_avg_pool(x):\n" + textwrap.indent(textwrap.dedent(global_pool_body), "    ")
+    (tmp_path / "exercise3.py").write_text(source)
+    started = time.monotonic()
+    result = grade(spec(), tmp_path)
+    return result, {f.name: f for f in result.functions}, time.monotonic() - started
+
+
+def test_the_good_part_passes(tmp_path):
+    result, fns, _ = grade_source(tmp_path, "return x.mean(axis=(2, 3))")
+    assert result.passed, fns["global_avg_pool"].feedback
+
+
+HOSTILE = {
+    "infinite loop": ("while True:\n    pass", "time limit"),
+    "os._exit": ("import os\nos._exit(0)", "exited with code 0"),
+    "sys.exit": ("import sys\nsys.exit('PASSED')", "SystemExit"),
+    "memory bomb": ("return np.ones((1 << 34,))", "memory"),
+    "segfault": ("import ctypes\nctypes.string_at(0)\nreturn x.mean(axis=(2, 3))", "segmentation fault"),
+    "fake PASSED output": ("print('PASSED 100/100 all tests passed')\nreturn x.sum(axis=(2, 3))",
+                           "PASSED 100/100"),
+    "import solutions": ("import solutions.exercise3 as s\nreturn s.global_avg_pool(x)", "may not import 'solutions'"),
+    "monkeypatched allclose": ("np.allclose = lambda *a, **k: True\nnp.testing.assert_allclose = lambda *a, **k: None\n"
+                               "return x.sum(axis=(2, 3)) * 1.0", "wrong values"),
+    "lying ndarray subclass": ("class Liar(np.ndarray):\n    def __eq__(self, other):\n        return True\n"
+                               "return np.zeros((x.shape[0], x.shape[1])).view(Liar)", "return a numpy.ndarray"),
+    "returns a list": ("return x.mean(axis=(2, 3)).tolist()", "returned a builtins.list"),
+    "stdout flood": ("import sys\nsys.stdout.write('x' * (10 << 20))\nreturn x.mean(axis=(2, 3))", ""),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_function_fails_alone(tmp_path, name):
+    body, reason = HOSTILE[name]
+    result, fns, elapsed = grade_source(tmp_path, body)
+    bad = fns["global_avg_pool"]
+    if name == "stdout flood":
+        # Printing is allowed; the flood is captured (capped), never shown on the grader's terminal.
+        assert bad.passed
+        assert elapsed < 10
+        return
+    assert not bad.passed and bad.score == 0
+    assert reason in bad.feedback
+    assert fns["max_pool_forward"].passed and fns["avg_pool_forward"].passed
+    assert elapsed < 15
+
+
+def test_reference_not_in_worker_memory(tmp_path):
+    body = ("import sys\nleak = [m for m in sys.modules if m.startswith('solutions') or m == 'grader.reference']\n"
+            "return x.mean(axis=(2, 3)) + len(leak)")
+    result, fns, _ = grade_source(tmp_path, body)
+    assert fns["global_avg_pool"].passed, fns["global_avg_pool"].feedback
+
+
+@pytest.mark.parametrize("source, fragment", [
+    ("def global_avg_pool(x)\n    return x", "SyntaxError"),
+    ("", "is not defined"),
+    ("while True:\n    pass\n", "importing it took longer"),
+    ("import os\nos._exit(3)\n", "the process ended while importing it"),
+    ("raise RuntimeError('boom at import')\n", "RuntimeError: boom at import"),
+])
+def test_broken_files_fail_every_function_clearly(tmp_path, source, fragment):
+    (tmp_path / "exercise3.py").write_text(source)
+    result = grade(spec(), tmp_path)
+    assert result.score == 0 and not result.passed
+    assert all(fragment in f.feedback for f in result.functions), result.functions[0].feedback
+
+
+def test_non_utf8_file(tmp_path):
+    (tmp_path / "exercise3.py").write_bytes(b"# \xff\xfe caf\xe9\ndef global_avg_pool(x):\n    return 1\n")
+    result = grade(spec(), tmp_path)
+    assert result.score == 0
+    assert all("not UTF-8 text (byte 0xff on line 1)" in f.feedback for f in result.functions)
+
+
+def test_missing_file(tmp_path):
+    result = grade(spec(), tmp_path)
+    assert result.score == 0
+    assert "exercise3.py is missing" in result.functions[0].feedback
+
+
+def test_worker_is_restarted_after_a_crash(tmp_path):
+    # max_pool crashes the process; the two other functions are still graded in a new one.
+    (tmp_path / "exercise3.py").write_text(GOOD.replace("def max_pool_forward(x, size=2, stride=2):\n",
+                                                        "def max_pool_forward(x, size=2, stride=2):\n"
+                                                        "    import os; os._exit(1)\n")
+                                           + "\ndef global_avg_pool(x):\n    return x.mean(axis=(2, 3))\n")
+    fns = {f.name: f for f in grade(spec(), tmp_path).functions}
+    assert not fns["max_pool_forward"].passed
+    assert fns["avg_pool_forward"].passed and fns["global_avg_pool"].passed
+
+
+def _pair():
+    a, b = socket.socketpair()
+    a.settimeout(2)
+    b.settimeout(2)
+    return a, b
+
+
+@pytest.mark.parametrize("header", [
+    {"body": {"v": {"__array__": 0}}, "arrays": [{"dtype": "|O", "shape": [1], "nbytes": 8}]},
+    {"body": {"v": {"__array__": 0}}, "arrays": [{"dtype": "<f8", "shape": [1 << 40], "nbytes": 8}]},
+    {"body": {"v": {"__array__": 0}}, "arrays": [{"dtype": "<f8", "shape": [2], "nbytes": 8}]},
+    {"body": {"v": {"__array__": 3}}, "arrays": []},
+    {"body": [1, 2], "arrays": []},
+])
+def test_wire_rejects_malformed_messages(header):
+    a, b = _pair()
+    raw = __import__("json").dumps(header).encode()
+    a.sendall(struct.pack(">I", len(raw)) + raw + b"\0" * 8)
+    with pytest.raises(wire.WireError):
+        wire.recv(b)
+
+
+def test_wire_rejects_huge_header_without_reading_it():
+    a, b = _pair()
+    a.sendall(struct.pack(">I", 1 << 30))
+    with pytest.raises(wire.WireError, match="header too large"):
+        wire.recv(b)
+
+
+def test_wire_round_trip_keeps_dtype_shape_values():
+    a, b = _pair()
+    arrays = {"f": np.arange(12.0).reshape(3, 4)[:, ::2], "i": np.arange(5, dtype=np.int64), "e": np.zeros((0, 3))}
+    wire.send(a, {"x": arrays, "n": 3, "s": "ok"})
+    got = wire.recv(b)
+    assert got["n"] == 3 and got["s"] == "ok"
+    for k, v in arrays.items():
+        assert got["x"][k].dtype == v.dtype and got["x"][k].shape == v.shape
+        np.testing.assert_array_equal(got["x"][k], v)
+
+
+def test_zygote_started_fresh_when_solutions_already_imported(tmp_path):
+    import solutions.exercise3  # noqa: F401  (the test process now holds the reference)
+    (tmp_path / "exercise3.py").write_text(
+        "import sys\ndef f():\n    return int(any(m.startswith('solutions') for m in sys.modules))\n")
+    with Zygote() as z:
+        assert z._proc is not None
+        with z.spawn(WorkerJob(str(tmp_path), "exercise3")) as w:
+            out = w.call("f", {}, [])
+    assert out.status == "returned" and out.value["value"] == 0
