@@ -45,8 +45,10 @@ def residual_block_forward(x, w1, b1, w2, b2, stride=1, ws=None, bs=None):
         h   = relu(conv_forward(x, w1, b1, stride=stride, padding=1))
         y   = conv_forward(h, w2, b2, stride=1, padding=1)
         sc  = x                                            if ws is None
-              conv_forward(x, ws, bs or zeros, stride=stride, padding=0)   otherwise
+              conv_forward(x, ws, bs_or_zeros, stride=stride, padding=0)   otherwise
         out = relu(y + sc)
+    where bs_or_zeros is bs, or np.zeros(F) when bs is None (test it with
+    ``bs is None``: ``bs or ...`` fails on an array).
 
     Raise ValueError if x is not 4-D, a weight or bias does not have the
     shape above, stride < 1, or ws is None while F != C or stride != 1 (the

@@ -53,7 +53,8 @@ def residual_block_forward(x, w1, b1, w2, b2, stride=1, ws=None, bs=None):
         (the 3x3 conv with padding 1: (H - 3 + 2) // stride + 1)
         h   = relu(conv_forward(x, w1, b1, stride=stride, padding=1))
         y   = conv_forward(h, w2, b2, stride=1, padding=1)
-        sc  = x if ws is None else conv_forward(x, ws, bs or zeros, stride=stride)
+        sc  = x if ws is None else conv_forward(x, ws, bs_or_zeros, stride=stride)
+        (bs_or_zeros is bs, or np.zeros(F) when bs is None)
         out = relu(y + sc)
 
     Raises ValueError if x is not 4-D, a weight or bias has another shape
