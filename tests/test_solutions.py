@@ -36,8 +36,9 @@ LECTURE_W = np.array([[1, 0, 1], [1, 0, 1], [0, 1, 0]])
 LECTURE_POOL = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]])
 
 # Hypothesis: reproducible without a database; @seed pins the examples.
-FAST = settings(database=None, deadline=None, max_examples=100)
-THOROUGH = settings(database=None, deadline=None, max_examples=200)
+# A larger loaded profile (HYPOTHESIS_PROFILE=thorough) raises the counts.
+FAST = settings(database=None, deadline=None, max_examples=max(100, settings.default.max_examples))
+THOROUGH = settings(database=None, deadline=None, max_examples=max(200, settings.default.max_examples))
 
 
 @pytest.fixture(scope="module")
