@@ -56,7 +56,8 @@ def _frozen(a) -> np.ndarray:
 
 def make_case(function: str, kind: str, label: str, args: dict) -> Case:
     """Run the reference on a copy of ``args`` and record its outcome."""
-    args = {k: (_frozen(v) if isinstance(v, np.ndarray) else v) for k, v in args.items()}
+    order = catalog.FUNCTIONS[function].params
+    args = {k: (_frozen(args[k]) if isinstance(args[k], np.ndarray) else args[k]) for k in order if k in args}
     copies = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in args.items()}
     try:
         with warnings.catch_warnings():

@@ -123,8 +123,8 @@ def _feedback(spec: Spec, fspec: FunctionSpec, case: Case, finding: Finding, out
     w = report.words(lang)
     kind = w["shrunk"] if case.kind == "shrunk" else w.get(case.kind, case.kind)
     head = f"[{kind}]" + (f" {case.label}" if case.label else "")
-    lines = [head, f"{w['input']}: {report.format_inputs(case.args)}",
-             report.describe(finding.code, finding.params, case.function, spec.name, lang)]
+    lines = [head, f"{w['input']}: {report.format_inputs(case.args)}"] if finding.code != "missing" else []
+    lines.append(report.describe(finding.code, finding.params, case.function, spec.name, lang))
     if finding.code in ("values", "shape", "nonfinite"):
         small = all(v.size <= report.SMALL_ARRAY for v in case.args.values() if isinstance(v, np.ndarray))
         if case.kind in ("shrunk", "generated") and small:

@@ -1,0 +1,97 @@
+"""The grading engine on small purpose-built submissions: shrinking, misconceptions, dependencies."""
+import json
+from pathlib import Path
+
+import pytest
+
+from grader.runner import grade
+from grader.spec import load_spec
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = ROOT / "solutions"
+
+
+def submission(tmp_path, **files):
+    for name, text in files.items():
+        (tmp_path / f"{name}.py").write_text(text)
+    return tmp_path
+
+
+def ref(name, relative_to_absolute=True):
+    text = (SOLUTIONS / f"{name}.py").read_text()
+    return text.replace("from .exercise", "from exercises.exercise") if relative_to_absolute else text
+
+
+def by_name(result):
+    return {f.name: f for f in result.functions}
+
+
+def test_kernel_flip_is_named_as_a_misconception(tmp_path):
+    flipped = ref("exercise2").replace("def conv_forward(x, w, b, stride=1, padding=0):",
+                                       "def conv_forward(x, w, b, stride=1, padding=0):\n"
+                                       "    w = np.asarray(w)[:, :, ::-1, ::-1]")
+    sub = submission(tmp_path, exercise1=ref("exercise1"), exercise2=flipped)
+    fns = by_name(grade(load_spec("exercise2"), sub))
+    assert not fns["conv_forward"].passed
+    assert fns["conv_forward"].misconception == "conv_forward.kernel_flipped"
+    assert "flip" in fns["conv_forward"].feedback.lower()
+    assert fns["conv1x1_forward"].passed
+
+
+def test_korean_feedback(tmp_path):
+    flipped = ref("exercise2").replace("def conv_forward(x, w, b, stride=1, padding=0):",
+                                       "def conv_forward(x, w, b, stride=1, padding=0):\n"
+                                       "    w = np.asarray(w)[:, :, ::-1, ::-1]")
+    sub = submission(tmp_path, exercise1=ref("exercise1"), exercise2=flipped)
+    result = grade(load_spec("exercise2"), sub, lang="ko")
+    fb = by_name(result)["conv_forward"].feedback
+    assert "예상되는 오개념" in fb and "힌트" in fb
+    assert result.title == "합성곱 (Convolution) 순전파"
+
+
+def test_generated_failure_is_shrunk_to_a_small_input(tmp_path):
+    # Wrong only when padding == 2 at stride 1: no lecture or edge case uses that, generated inputs do.
+    buggy = ref("exercise2").replace("def conv_forward(x, w, b, stride=1, padding=0):\n",
+                                     "def conv_forward(x, w, b, stride=1, padding=0):\n"
+                                     "    if padding == 2 and stride == 1:\n"
+                                     "        return _conv_forward(x, w, b, stride, padding) + 1.0\n"
+                                     "    return _conv_forward(x, w, b, stride, padding)\n\n\n"
+                                     "def _conv_forward(x, w, b, stride=1, padding=0):\n")
+    sub = submission(tmp_path, exercise1=ref("exercise1"), exercise2=buggy)
+    result = grade(load_spec("exercise2"), sub)
+    fn = by_name(result)["conv_forward"]
+    assert not fn.passed
+    assert fn.failure["case_kind"] == "shrunk"
+    assert fn.failure["params"]["index"] == [0, 0, 0, 0]
+    assert "padding=2" in fn.failure["inputs"]
+    # shrinking reaches a single image, channel and filter with a 1x1 kernel
+    assert fn.failure["inputs"].startswith("x (1, 1, ")
+    assert "w (1, 1, 1, 1)" in fn.failure["inputs"]
+
+
+def test_failing_dependency_is_named(tmp_path):
+    bad_conv = ref("exercise2").replace("out += b[:, None]", "out -= b[:, None]")
+    assert bad_conv != ref("exercise2")
+    sub = submission(tmp_path, exercise1=ref("exercise1"), exercise2=bad_conv, exercise4=ref("exercise4"))
+    fns = by_name(grade(load_spec("exercise4"), sub))
+    assert fns["relu"].passed
+    res = fns["residual_block_forward"]
+    assert not res.passed
+    assert res.depends_on_failing == "exercise2.conv_forward"
+    assert "fix conv_forward in exercise2 first" in res.feedback
+
+
+def test_reference_with_relative_imports_is_gradable_as_a_folder():
+    result = grade(load_spec("exercise5"), SOLUTIONS)
+    assert result.passed, [f.feedback for f in result.functions if not f.passed]
+
+
+def test_integer_truncation_shows_grids(tmp_path):
+    trunc = ref("exercise3").replace("def avg_pool_forward(x, size=2, stride=2):\n",
+                                     "def avg_pool_forward(x, size=2, stride=2):\n"
+                                     "    return _avg(x, size, stride).astype(np.asarray(x).dtype)\n\n\n"
+                                     "def _avg(x, size=2, stride=2):\n")
+    sub = submission(tmp_path, exercise1=ref("exercise1"), exercise3=trunc)
+    fn = by_name(grade(load_spec("exercise3"), sub))["avg_pool_forward"]
+    assert not fn.passed
+    assert fn.failure["code"] == "dtype_int_input"
