@@ -1,0 +1,140 @@
+"""PDF sheets and keys through Typst (the optional ``pdf`` extra).
+
+The layout is ``templates/sheet.typ``; the sheet data goes in as JSON through
+``sys.inputs``, so no text is ever parsed as Typst markup. Hangul needs a
+Korean font: Debian's ``fonts-nanum`` (``NanumGothic``), found in the usual
+folder or in ``$EURON_QUIZ_FONT_DIR``. System fonts are ignored and the
+creation date is fixed, so the same sheets give the same bytes anywhere the
+same fonts are installed.
+"""
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Sequence
+
+from .errors import QuizError
+from .generate import format_value
+from .labels import LABELS, label
+from .model import Sheet
+
+FIXED_TIMESTAMP = 1704067200
+"""2024-01-01T00:00:00Z: the creation date written into every PDF."""
+
+FONT_ENV = "EURON_QUIZ_FONT_DIR"
+FONT_DIRS = ("/usr/share/fonts/truetype/nanum", "/usr/share/fonts/nanum", "/usr/local/share/fonts/nanum")
+KOREAN_FONT = "NanumGothic"
+
+
+def find_font_dir() -> Path | None:
+    """The folder holding NanumGothic.ttf: $EURON_QUIZ_FONT_DIR, the Debian folder, or None."""
+    candidates = [os.environ[FONT_ENV]] if os.environ.get(FONT_ENV) else []
+    candidates += list(FONT_DIRS)
+    for c in candidates:
+        if (Path(c) / f"{KOREAN_FONT}.ttf").is_file():
+            return Path(c)
+    for root in ("/usr/share/fonts", "/usr/local/share/fonts"):
+        hits = sorted(Path(root).rglob(f"{KOREAN_FONT}.ttf")) if Path(root).is_dir() else []
+        if hits:
+            return hits[0].parent
+    return None
+
+
+def _typst():
+    try:
+        import typst
+    except ImportError:
+        raise QuizError("PDF output needs Typst: pip install 'euron-grade[pdf]'") from None
+    return typst
+
+
+@lru_cache(maxsize=1)
+def _template() -> bytes:
+    return resources.files("grader.quiz").joinpath("templates/sheet.typ").read_bytes()
+
+
+def _font_setup(lang: str) -> tuple[list[str], list[str]]:
+    """(font folders, font family list); a Korean sheet without a Korean font is an error."""
+    folder = find_font_dir()
+    if folder is None:
+        if lang == "ko":
+            raise QuizError(f"no Korean font for the PDF: install Debian's fonts-nanum "
+                            f"(apt-get install fonts-nanum) or set {FONT_ENV} to a folder with {KOREAN_FONT}.ttf")
+        return [], ["Libertinus Serif"]
+    return [str(folder)], [KOREAN_FONT]
+
+
+def _sheet_data(sheet: Sheet, key: bool) -> dict[str, Any]:
+    lang = sheet.lang
+    qs = []
+    for q in sheet.questions:
+        choice_style = sheet.style == "choice" or q.is_grid
+        wrong = []
+        if key:
+            by_tag = {c.tag: c.letter for c in q.choices if c.tag}
+            for tag, value in q.misconceptions.items():
+                letter = by_tag.get(tag)
+                if sheet.style == "choice" and letter is None:
+                    continue
+                wrong.append({"letter": f"{letter}." if letter else "•", "value": format_value(value),
+                              "label": q.labels[tag], "tag": tag})
+        qs.append({
+            "number": q.number, "text": q.text, "is_grid": q.is_grid,
+            "figures": [{"caption": f.caption, "grid": [list(r) for r in f.grid]} for f in q.figures],
+            "choices": [{"letter": c.letter, "text": format_value(c.value),
+                         "value": [list(r) for r in c.value] if q.is_grid else c.value} for c in q.choices],
+            "answer_grid": [list(r) for r in q.answer] if q.is_grid else None,
+            "answer_text": format_value(q.answer),
+            "letter": q.correct_letter if choice_style else None,
+            "solution": q.solution, "wrong": wrong,
+        })
+    heading = sheet.title + (f" — {label(lang, 'key')}" if key else "")
+    return {"heading": heading, "convention": sheet.convention, "style": sheet.style, "seed": sheet.seed,
+            "student_id": sheet.student_id, "student_name": sheet.student_name, "questions": qs}
+
+
+def typst_inputs(sheets: Sequence[Sheet], *, key: bool = False) -> dict[str, str]:
+    """The sys.inputs for the template: one JSON string with every sheet."""
+    lang = sheets[0].lang if sheets else "ko"
+    _folders, fonts = _font_setup(lang)
+    doc = {
+        "lang": lang, "key": key, "labels": LABELS[lang], "fonts": fonts,
+        "doc_title": sheets[0].title if sheets else "",
+        "footer": "EURON · euron-grade quiz",
+        "sheets": [_sheet_data(s, key) for s in sheets],
+    }
+    return {"data": json.dumps(doc, ensure_ascii=False, sort_keys=True)}
+
+
+class PdfRenderer:
+    """One Typst compiler (fonts loaded once) for any number of documents."""
+
+    def __init__(self, lang: str = "ko"):
+        typst = _typst()
+        folders, _fonts = _font_setup(lang)
+        self._typst = typst
+        self._compiler = typst.Compiler(font_paths=folders, ignore_system_fonts=True)
+
+    def compile(self, sheets: Sequence[Sheet], *, key: bool = False) -> bytes:
+        """One PDF holding the sheets (each starting on a new page)."""
+        try:
+            return self._compiler.compile(input=_template(), format="pdf",
+                                          sys_inputs=typst_inputs(sheets, key=key), timestamp=FIXED_TIMESTAMP)
+        except self._typst.TypstError as e:
+            raise QuizError(f"Typst could not render the PDF: {e.message}") from None
+
+
+def render_pdf(sheets: Sequence[Sheet], *, key: bool = False) -> bytes:
+    """Sheets (or their key) as one PDF; each sheet starts on a new page."""
+    return PdfRenderer(sheets[0].lang if sheets else "ko").compile(sheets, key=key)
+
+
+def render_pdf_each(sheets: Sequence[Sheet]) -> list[bytes]:
+    """One PDF per sheet, sharing one compiler (the roster case)."""
+    if not sheets:
+        return []
+    r = PdfRenderer(sheets[0].lang)
+    return [r.compile([s]) for s in sheets]
