@@ -1,0 +1,82 @@
+"""`euron-grade quiz`: generation, `kinds`, and one-line errors with exit code 2."""
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from grader.quiz.cli import quiz
+from grader.quiz.kinds import KINDS
+
+
+def run(*args):
+    return CliRunner().invoke(quiz, list(args))
+
+
+ERRORS = [
+    (["--seed", "1", "--kinds", "conv_output,se_parms"], "unknown question kind 'se_parms'"),
+    (["--seed", "1", "--bogus"], "No such option"),
+    (["--seed", "1", "--lang", "fr"], "Invalid value for '--lang'"),
+    (["--seed", "1", "--format", "docx"], "Invalid value for '--format'"),
+    (["--seed", "x"], "Invalid value for '--seed'"),
+    (["--seed", "1", "--count", "0"], "--count must be at least 1"),
+    (["--seed", "1", "--count", "13", "--kinds", "fc_as_conv"], "bank allows at most"),
+    (["--count", "3"], "give --seed N"),
+    (["--seed", "1", "--format", "pdf"], "binary: give -o FILE"),
+    (["--seed", "1", "--answers", "key.xml"], "answer key format"),
+    (["--seed", "1", "-o", "sheet.docx"], "cannot tell the output format"),
+    (["--seed", "1", "--roster", "missing.csv", "-o", "out"], "cannot read missing.csv"),
+    (["nosuchcommand"], "No such command"),
+    (["grade"], "Missing argument"),
+    (["grade", "nothere.csv"], "give --manifest"),
+]
+
+
+@pytest.mark.parametrize("args,message", ERRORS, ids=[m for _, m in ERRORS])
+def test_errors_are_one_line_with_exit_code_2(args, message):
+    r = run(*args)
+    assert r.exit_code == 2, r.output
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1, r.output
+    assert lines[0].startswith("Error: ") and message in lines[0]
+    assert "Traceback" not in r.output
+
+
+def test_kinds_lists_every_kind():
+    r = run("kinds", "--lang", "en")
+    assert r.exit_code == 0
+    names = [line.split()[0] for line in r.output.strip().splitlines()]
+    assert names == list(KINDS)
+    assert "SE block parameters" in r.output
+
+
+@pytest.mark.parametrize("fmt,suffix", [("md", ".md"), ("html", ".html"), ("moodle", ".xml"), ("gift", ".gift"),
+                                        ("qti", ".zip"), ("json", ".json")])
+def test_every_format_is_identical_across_runs(tmp_path, fmt, suffix):
+    a, b = tmp_path / f"a{suffix}", tmp_path / f"b{suffix}"
+    for out in (a, b):
+        r = run("--count", "10", "--seed", "7", "--lang", "ko", "--format", fmt, "-o", str(out))
+        assert r.exit_code == 0, r.output
+    assert a.read_bytes() == b.read_bytes() and a.stat().st_size > 500
+    # the format also follows from the suffix
+    c = tmp_path / f"c{suffix}"
+    assert run("--count", "10", "--seed", "7", "-o", str(c)).exit_code == 0
+    assert c.read_bytes() == a.read_bytes()
+
+
+def test_kinds_option_picks_kinds_in_lecture_order():
+    import json
+
+    r = run("--count", "4", "--seed", "3", "--kinds", "se_params,conv_output", "--format", "json")
+    assert r.exit_code == 0, r.output
+    kinds = [q["kind"] for q in json.loads(r.output)["sheets"][0]["questions"]]
+    assert kinds == ["conv_output", "conv_output", "se_params", "se_params"]
+
+
+def test_answers_file_is_separate_and_holds_solutions(tmp_path):
+    r = run("--count", "5", "--seed", "9", "--lang", "en", "-o", str(tmp_path / "s.html"),
+            "--answers", str(tmp_path / "key.md"), "--manifest", str(tmp_path / "m.json"))
+    assert r.exit_code == 0, r.output
+    sheet, key = (tmp_path / "s.html").read_text(encoding="utf-8"), (tmp_path / "key.md").read_text(encoding="utf-8")
+    assert "Answer key" in key and "Solution:" in key
+    assert "Solution:" not in sheet
+    assert '"seed": 9' in (tmp_path / "m.json").read_text(encoding="utf-8")
