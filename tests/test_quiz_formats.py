@@ -195,7 +195,7 @@ def test_answer_key_holds_worked_solutions_with_numbers(bank):
     key = FORMATS["md"].render([s], key=True).decode("utf-8")
     q = next(q for q in s.questions if q.kind == "conv_output")
     p = q.params
-    assert f"({p['N']} − {p['F']} + 2·{p['P']})/{p['S']} + 1 = {q.answer}" in key
+    assert f"({p['N']} - {p['F']} + 2·{p['P']})/{p['S']} + 1 = {q.answer}" in key
     for c in q.choices:
         if c.tag:
             assert f"{c.letter}. {c.value} — {q.labels[c.tag]} (`{c.tag}`)" in key

@@ -67,7 +67,7 @@ def test_first_page_renders_and_its_korean_text_is_extractable(tmp_path):
     sheet = generate_sheet(load_bank(), QuizRequest(seed=7, count=5, kinds=KINDS, lang="ko"))
     assert "EURON 5주차 퀴즈" in text
     assert "출력 activation map의 높이" in text
-    assert "floor((N − F + 2P) / S) + 1" in text
+    assert "floor((N - F + 2P) / S) + 1" in text
     for q in sheet.questions:
         assert f"{q.number}. " in text
     # the key: its own file, with the answers and worked solutions, not on the sheet

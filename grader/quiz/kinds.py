@@ -455,11 +455,11 @@ class VggTrace(Kind):
             if op == "conv":
                 parts.append(f"CONV {f}×{f}×{c} (S={s}, P={pad})")
                 m = (n - f + 2 * pad) // s + 1
-                steps.append(f"({n} − {f} + 2·{pad})/{s} + 1 = {m}")
+                steps.append(f"({n} - {f} + 2·{pad})/{s} + 1 = {m}")
             else:
                 parts.append(f"POOL {f}×{f} (S={s})")
                 m = (n - f) // s + 1
-                steps.append(f"({n} − {f})/{s} + 1 = {m}")
+                steps.append(f"({n} - {f})/{s} + 1 = {m}")
             n = m
         return {"layers": " → ".join(parts), "steps": "; ".join(steps)}
 

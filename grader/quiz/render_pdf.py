@@ -132,9 +132,44 @@ def render_pdf(sheets: Sequence[Sheet], *, key: bool = False) -> bytes:
     return PdfRenderer(sheets[0].lang if sheets else "ko").compile(sheets, key=key)
 
 
-def render_pdf_each(sheets: Sequence[Sheet]) -> list[bytes]:
-    """One PDF per sheet, sharing one compiler (the roster case)."""
+PARALLEL_FROM = 60
+"""Rosters at least this large are rendered by worker processes (one per core)."""
+
+_worker: PdfRenderer | None = None
+
+
+def _init_worker(lang: str) -> None:
+    global _worker
+    _worker = PdfRenderer(lang)
+
+
+def _compile_chunk(chunk: Sequence[Sheet]) -> list[bytes]:
+    assert _worker is not None
+    return [_worker.compile([s]) for s in chunk]
+
+
+def render_pdf_each(sheets: Sequence[Sheet], *, jobs: int | None = None) -> list[bytes]:
+    """One PDF per sheet (the roster case), in sheet order.
+
+    Each process keeps one compiler (fonts loaded once). With ``jobs`` > 1 (by
+    default one per core for rosters of ``PARALLEL_FROM`` or more) the sheets
+    are split into contiguous chunks over *spawned* workers: Typst's threads
+    do not survive ``fork``. The bytes do not depend on ``jobs``.
+    """
     if not sheets:
         return []
-    r = PdfRenderer(sheets[0].lang)
-    return [r.compile([s]) for s in sheets]
+    lang = sheets[0].lang
+    if jobs is None:
+        jobs = min(os.cpu_count() or 1, 8) if len(sheets) >= PARALLEL_FROM else 1
+    jobs = max(1, min(jobs, len(sheets)))
+    if jobs == 1:
+        r = PdfRenderer(lang)
+        return [r.compile([s]) for s in sheets]
+    _font_setup(lang)  # fail here, in one line, rather than inside every worker
+    import multiprocessing
+
+    size = -(-len(sheets) // jobs)
+    chunks = [list(sheets[i:i + size]) for i in range(0, len(sheets), size)]
+    with multiprocessing.get_context("spawn").Pool(jobs, initializer=_init_worker, initargs=(lang,)) as pool:
+        parts = pool.map(_compile_chunk, chunks)
+    return [pdf for part in parts for pdf in part]
