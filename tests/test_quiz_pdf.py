@@ -126,3 +126,12 @@ def test_missing_korean_font_is_a_clear_error(monkeypatch):
     sheet = generate_sheet(load_bank(), QuizRequest(seed=1, count=1, kinds=("conv_output",)))
     with pytest.raises(rp.QuizError, match="fonts-nanum"):
         rp.render_pdf([sheet])
+
+
+@needs_font
+def test_parallel_workers_give_the_same_pdfs_in_order():
+    roster = [(f"s{i}", "") for i in range(4)]
+    sheets = generate_roster(load_bank(), QuizRequest(seed=8, count=2, kinds=KINDS[:2]), roster)
+    serial = render_pdf_each(sheets, jobs=1)
+    assert render_pdf_each(sheets, jobs=2) == serial
+    assert len(set(serial)) == 4

@@ -436,7 +436,7 @@ class VggTrace(Kind):
                 c = chans[ci]
             seq.append([op, f, s, pad, c])
         ops = {layer[0] for layer in seq}
-        if ops != {"conv", "pool"} or _trace_formula(n, seq) is None:
+        if ops != {"conv", "pool"} or seq[0][0] != "conv" or _trace_formula(n, seq) is None:
             return None
         return {"N": n, "L": count, "seq": seq}
 
