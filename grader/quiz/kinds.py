@@ -236,18 +236,17 @@ class ConvDepth(Kind):
         return {"out": p["N"] - p["F"] + 2 * p["P"] + 1}
 
 
-class PoolOutput(Kind):
+class _PoolKind(Kind):
+    """A max pool over an N x N x C volume whose windows tile it exactly."""
+
+    params = ("N", "C", "F", "S")
+
+
+class PoolOutput(_PoolKind):
     """Pooling output size (N - F)/S + 1, no padding."""
 
     name = "pool_output"
-    params = ("N", "C", "F", "S")
     tags = ("ignored_stride", "forgot_plus_one", "pool_keeps_size", "padded_pooling", "depth_as_size")
-
-    def sample(self, rng, ranges):
-        p = super().sample(rng, ranges)
-        if p["F"] > p["N"] or p["S"] > p["F"] or (p["N"] - p["F"]) % p["S"]:
-            return None
-        return p
 
     def solve(self, p):
         return layers.pool_width(p["N"], p["F"], p["S"])
@@ -266,18 +265,11 @@ class PoolOutput(Kind):
         }
 
 
-class PoolParams(Kind):
+class PoolParams(_PoolKind):
     """Learnable parameters of a pooling layer: 0."""
 
     name = "pool_params"
-    params = ("N", "C", "F", "S")
     tags = ("pooling_has_weights", "pooling_has_filter", "pooling_weights_and_bias", "pooling_bias_only")
-
-    def sample(self, rng, ranges):
-        p = super().sample(rng, ranges)
-        if p["F"] > p["N"] or p["S"] > p["F"] or (p["N"] - p["F"]) % p["S"]:
-            return None
-        return p
 
     def solve(self, p):
         return layers.pool_params(p["N"], p["F"], p["S"])
@@ -520,7 +512,7 @@ class SeParams(Kind):
     name = "se_params"
     params = ("C", "r", "bias")
     tags = ("forgot_bias", "counted_bias", "one_fc_only", "multiplied_by_r", "no_reduction")
-    extra_fields = ("C_r", "bias_text_key", "bias_term")
+    extra_fields = ("C_r", "bias_term")
 
     def sample(self, rng, ranges):
         p = super().sample(rng, ranges)
