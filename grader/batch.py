@@ -1,0 +1,497 @@
+"""Grading a whole class: submissions -> jobs -> results store -> gradebook.
+
+One job is one (student, exercise). The parent reads the class, starts the
+zygote (before anything imports the reference solutions), builds every
+exercise's case book once, then forks one short-lived *trusted* grading
+process per job, at most ``jobs`` at a time. That process copies the
+student's files into a private folder, grades them with
+``grader.runner.grade`` (whose untrusted worker, forked by the zygote, is
+confined by ``grader.hardening``) and sends back the result as JSON on a
+pipe. The parent commits each result to the store as it arrives; the
+gradebook is written from the store at the end. Nothing is reused between
+students: every job has its own processes, folder and uid.
+
+With ``scheduler`` set, the same jobs go to a Dask cluster instead; each
+Dask task grades its jobs in a fresh ``python -m grader.batch`` process that
+starts its own zygote, so the isolation is the same (see :func:`dask_task`).
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+import grader
+from grader import archive, gradebook, hardening
+from grader.errors import GraderError
+from grader.store import Store, StoreError
+
+DEFAULT_SEED = 20261129      # the same as grader.runner.DEFAULT_SEED (not imported: it loads the engine)
+JOB_TIMEOUT_S = 900.0        # a trusted grading process that takes longer is stopped
+
+
+class BatchError(GraderError):
+    """Bad input to the batch command: one line, exit code 2."""
+
+
+class BatchInterrupted(Exception):
+    """Ctrl-C: what was graded is saved; ``--resume`` finishes the run."""
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__(f"interrupted after {done} of {total} jobs; the results so far are saved, "
+                         "run the same command with --resume to finish")
+        self.done, self.total = done, total
+
+
+@dataclasses.dataclass
+class Options:
+    """What ``euron-grade batch`` was asked to do."""
+
+    submissions: Path
+    out: Path
+    exercises: list[str] | None = None
+    roster: Path | None = None
+    jobs: int = 0                       # 0: one per CPU
+    resume: bool = False
+    seed: int = DEFAULT_SEED
+    lang: str = "en"
+    scheduler: str | None = None
+    confine: bool = True
+    job_timeout_s: float = JOB_TIMEOUT_S
+
+
+@dataclasses.dataclass
+class Job:
+    """One student's exercise to grade, with all of the student's files
+    (an exercise may import an earlier one)."""
+
+    student: str
+    exercise: str
+    content_hash: str
+    files: dict[str, bytes]
+
+    def to_json(self) -> dict:
+        return {"student": self.student, "exercise": self.exercise, "content_hash": self.content_hash,
+                "files": {k: base64.b64encode(v).decode() for k, v in self.files.items()}}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Job":
+        return cls(data["student"], data["exercise"], data["content_hash"],
+                   {k: base64.b64decode(v) for k, v in data["files"].items()})
+
+
+@dataclasses.dataclass
+class Progress:
+    """Sent to the progress callback after each job."""
+
+    done: int
+    total: int
+    student: str
+    exercise: str
+    score: float
+    max_score: float
+    status: str
+    elapsed_s: float
+
+
+@dataclasses.dataclass
+class Summary:
+    """What a finished run did."""
+
+    graded: int
+    skipped: int
+    errors: int
+    students: int
+    problems: list[archive.Problem]
+    written: list[Path]
+    protections: list[str]
+
+
+def job_uid(student: str, exercise: str) -> int:
+    """A uid of its own for every job, the same in every run (reports name it)."""
+    digest = int(hashlib.sha256(f"{student}\0{exercise}".encode()).hexdigest()[:12], 16)
+    return hardening.UID_BASE + digest % (2**31 - 2 - hardening.UID_BASE)
+
+
+# -- the run -----------------------------------------------------------------------------
+
+def run(opts: Options, progress: Callable[[Progress], None] | None = None) -> Summary:
+    """Grade the class in ``opts.submissions`` into ``opts.out``."""
+    from grader.spec import all_specs, load_spec
+    specs_all = all_specs()
+    specs = [load_spec(name) for name in opts.exercises] if opts.exercises else specs_all
+    specs = list({s.name: s for s in specs}.values())
+    functions = {s.name: [f.name for f in s.functions] for s in specs_all}
+    try:
+        subs, problems = archive.read_class(opts.submissions, functions)
+    except archive.ArchiveError as exc:
+        raise BatchError(str(exc)) from None
+    roster: list[gradebook.Student] = []
+    if opts.roster is not None:
+        try:
+            roster, roster_problems = gradebook.read_roster(opts.roster)
+        except ValueError as exc:
+            raise BatchError(str(exc)) from None
+        problems += roster_problems
+    if not subs and not roster:
+        raise BatchError(f"{opts.submissions}: no submissions found (expected one folder or .zip per student)")
+    out = Path(opts.out)
+    if out.resolve() == Path(opts.submissions).resolve() or _under(out, Path(opts.submissions)):
+        raise BatchError(f"{out}: the output folder must not be inside the submissions")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BatchError(f"{out}: cannot create the output folder ({exc.strerror})") from None
+
+    try:
+        store = Store(out)
+    except StoreError as exc:
+        raise BatchError(str(exc)) from None
+    with store:
+        version = grader.__version__
+        jobs, skipped = [], 0
+        for sub in subs:
+            for spec in specs:
+                if f"{spec.name}.py" not in sub.files:
+                    continue
+                job = Job(sub.student, spec.name, sub.content_hash, sub.files)
+                if opts.resume and store.is_current(job.student, job.exercise, content_hash=job.content_hash,
+                                                    grader_version=version, seed=opts.seed):
+                    skipped += 1
+                    continue
+                jobs.append(job)
+        protections: list[str] = []
+        errors = 0
+        if jobs:
+            runner = _DaskRunner(opts, specs) if opts.scheduler else _LocalRunner(opts, specs)
+            errors, protections = runner.run(jobs, store, version, progress)
+        classres = _class_results(store, specs, subs, roster, problems)
+        written = gradebook.write_gradebook(out, classres)
+    return Summary(graded=len(jobs) - errors, skipped=skipped, errors=errors, students=len(classres.students),
+                   problems=problems, written=written, protections=protections)
+
+
+def _under(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def _class_results(store: Store, specs, subs, roster, problems) -> gradebook.ClassResults:
+    """The gradebook's input: stored rows that match each student's current files."""
+    hashes = {s.student: s.content_hash for s in subs}
+    graded_files = {s.student: set(s.files) for s in subs}
+    results, reports = {}, {}
+    for row in store.rows():
+        if hashes.get(row.student) != row.content_hash or f"{row.exercise}.py" not in graded_files[row.student]:
+            continue
+        if row.exercise in {s.name for s in specs}:
+            results[(row.student, row.exercise)] = row.result
+            reports[(row.student, row.exercise)] = row.report_md
+    by_id = {st.id: st for st in roster}
+    students = []
+    for sid in sorted(set(by_id) | set(hashes)):
+        base = by_id.get(sid, gradebook.Student(sid))
+        students.append(dataclasses.replace(base, submitted=sid in hashes))
+    off_roster = [sid for sid in sorted(hashes) if roster and sid not in by_id]
+    problems = list(problems) + [archive.Problem(sid, sid, "not on the roster (graded anyway)") for sid in off_roster]
+    columns = [gradebook.Column(s.name, f.name, f.points) for s in specs for f in s.functions]
+    return gradebook.ClassResults(columns=columns, students=students, results=results, reports=reports,
+                                  problems=problems, notes={s.student: s.notes for s in subs if s.notes})
+
+
+def _error_result(spec_name: str, functions, message: str) -> dict:
+    """A stored placeholder for a job the grader itself failed on (regraded by --resume)."""
+    return {"exercise": spec_name, "score": 0.0, "max_score": float(sum(p for _, p in functions)),
+            "grader_error": message, "load_error": None,
+            "functions": [{"name": n, "passed": False, "score": 0.0, "max_score": p,
+                           "feedback": f"Not graded: {message}", "misconception": None} for n, p in functions]}
+
+
+# -- grading one job (in a trusted process) ---------------------------------------------
+
+def grade_job(job: Job, spec, casebook, zygote, *, seed: int, lang: str, confine: bool,
+              stage_root: str, hide: list[str]) -> dict:
+    """Grade one job; returns {"result": dict, "report_md": str}. Runs in a
+    process of its own, never in the batch parent."""
+    from grader.report import render_markdown
+    from grader.runner import grade
+    stage = os.path.join(stage_root, f"{hashlib.sha256(f'{job.student}/{job.exercise}'.encode()).hexdigest()[:16]}")
+    os.makedirs(stage, mode=0o700)
+    for name, data in job.files.items():
+        with open(os.path.join(stage, name), "wb") as f:
+            f.write(data)
+    confinement = None
+    uid = job_uid(job.student, job.exercise)
+    if confine:
+        confinement = hardening.standard_confinement(
+            uid=uid if os.geteuid() == 0 else None, hide=hide + [stage_root], writable=[stage])
+        hardening.reap_uid(uid)
+    try:
+        result = grade(spec, stage, casebook=casebook, seed=seed, zygote=zygote,
+                       confinement=confinement, lang=lang)
+    finally:
+        if confine:
+            hardening.reap_uid(uid)
+        shutil.rmtree(stage, ignore_errors=True)
+    result.submission = job.student
+    return {"result": json.loads(json.dumps(result.to_dict(), default=_plain)),
+            "report_md": render_markdown(result, lang)}
+
+
+def _plain(value):
+    """JSON for the odd NumPy scalar or tuple in a result."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
+
+
+class _Slot:
+    """A forked trusted grading process and the pipe its answer comes on."""
+
+    def __init__(self, job: Job, pid: int, fd: int) -> None:
+        self.job, self.pid, self.fd = job, pid, fd
+        self.data = bytearray()
+        self.started = time.monotonic()
+
+
+class _LocalRunner:
+    """Fork-per-job grading on this machine, ``jobs`` at a time."""
+
+    def __init__(self, opts: Options, specs) -> None:
+        self.opts = opts
+        self.specs = {s.name: s for s in specs}
+        self.width = opts.jobs if opts.jobs > 0 else (os.cpu_count() or 1)
+
+    def run(self, jobs: list[Job], store: Store, version: str, progress) -> tuple[int, list[str]]:
+        from grader.cases import build_casebook
+        from grader.sandbox import Zygote
+        zygote = Zygote()            # first: the reference is imported by the case books below
+        stage_root = tempfile.mkdtemp(prefix="euron-grade-batch-")
+        os.chmod(stage_root, 0o711)  # each job's folder in it is 0700, owned by that job's uid
+        hide = [str(Path(self.opts.submissions).resolve()), str(Path(self.opts.out).resolve())]
+        needed = sorted({j.exercise for j in jobs})
+        books = {name: build_casebook(self.specs[name], self.opts.seed) for name in needed}
+        pending = list(reversed(jobs))
+        running: dict[int, _Slot] = {}
+        done = errors = 0
+        protections: list[str] = []
+        try:
+            while pending or running:
+                while pending and len(running) < self.width:
+                    job = pending.pop()
+                    slot = self._start(job, zygote, books[job.exercise], stage_root, hide)
+                    running[slot.fd] = slot
+                ready, _, _ = select.select(list(running), [], [], 0.5)
+                for fd in ready:
+                    chunk = os.read(fd, 1 << 20)
+                    if chunk:
+                        running[fd].data.extend(chunk)
+                        continue
+                    slot = running.pop(fd)
+                    os.close(fd)
+                    _, status = os.waitpid(slot.pid, 0)
+                    ok, result, report = self._finish(slot, status)
+                    errors += not ok
+                    done += 1
+                    if ok and not protections:
+                        protections = list(result.get("protections", []))
+                    self._commit(store, version, slot.job, ok, result, report)
+                    if progress:
+                        progress(Progress(done, len(jobs), slot.job.student, slot.job.exercise,
+                                          float(result.get("score", 0.0)), float(result.get("max_score", 0.0)),
+                                          "graded" if ok else "error", time.monotonic() - slot.started))
+                for fd, slot in list(running.items()):
+                    if time.monotonic() - slot.started > self.opts.job_timeout_s:
+                        os.kill(slot.pid, signal.SIGKILL)   # its pipe closes; _finish records the error
+        except KeyboardInterrupt:
+            for slot in running.values():
+                _kill(slot.pid)
+            raise BatchInterrupted(done, len(jobs)) from None
+        finally:
+            zygote.close()
+            shutil.rmtree(stage_root, ignore_errors=True)
+        return errors, protections
+
+    def _start(self, job: Job, zygote, book, stage_root: str, hide: list[str]) -> _Slot:
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the trusted grading process
+            code = 0
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                os.close(read_fd)
+                hardening._c().prctl(hardening.PR_SET_PDEATHSIG, signal.SIGKILL, None, 0, 0)
+                answer = grade_job(job, self.specs[job.exercise], book, zygote, seed=self.opts.seed,
+                                   lang=self.opts.lang, confine=self.opts.confine, stage_root=stage_root,
+                                   hide=hide)
+                payload = json.dumps(answer, ensure_ascii=False).encode()
+            except BaseException as exc:  # noqa: BLE001 - reported to the parent as data
+                payload = json.dumps({"error": f"{type(exc).__name__}: {exc}"[:500]}).encode()
+                code = 1
+            try:
+                view = memoryview(payload)
+                while view:
+                    view = view[os.write(write_fd, view):]
+            finally:
+                os._exit(code)
+        os.close(write_fd)
+        return _Slot(job, pid, read_fd)
+
+    def _finish(self, slot: _Slot, status: int) -> tuple[bool, dict, str]:
+        spec = self.specs[slot.job.exercise]
+        functions = [(f.name, f.points) for f in spec.functions]
+        try:
+            answer = json.loads(bytes(slot.data)) if slot.data else {}
+        except ValueError:
+            answer = {}
+        if "result" in answer:
+            return True, answer["result"], answer["report_md"]
+        why = answer.get("error") or ("stopped after the job time limit" if os.WIFSIGNALED(status)
+                                      else "the grading process ended without a result")
+        return False, _error_result(spec.name, functions, why), f"# {spec.name}\n\nNot graded: {why}\n"
+
+    @staticmethod
+    def _commit(store: Store, version: str, job: Job, ok: bool, result: dict, report: str) -> None:
+        store.put(job.student, job.exercise, content_hash=job.content_hash, grader_version=version,
+                  seed=int(result.get("seed", 0)) if ok else -1, result=result, report_md=report,
+                  status="graded" if ok else "error")
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass
+
+
+# -- Dask --------------------------------------------------------------------------------
+
+class _DaskRunner:
+    """The same jobs on an existing Dask cluster; results committed here, on the client."""
+
+    CHUNK = 8   # jobs per Dask task: one fresh interpreter, zygote and case book per task
+
+    def __init__(self, opts: Options, specs) -> None:
+        self.opts = opts
+        self.specs = {s.name: s for s in specs}
+
+    def run(self, jobs: list[Job], store: Store, version: str, progress) -> tuple[int, list[str]]:
+        try:
+            from distributed import Client, as_completed
+        except ImportError:
+            raise BatchError("--scheduler needs Dask: pip install 'euron-grade[dask]'") from None
+        try:
+            client = Client(self.opts.scheduler, timeout="20s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise BatchError(f"{self.opts.scheduler}: cannot reach the Dask scheduler ({exc})") from None
+        chunks = [jobs[i:i + self.CHUNK] for i in range(0, len(jobs), self.CHUNK)]
+        done = errors = 0
+        protections: list[str] = []
+        started = time.monotonic()
+        try:
+            futures = {client.submit(dask_task, [j.to_json() for j in chunk], self.opts.seed, self.opts.lang,
+                                     self.opts.confine, pure=False): chunk for chunk in chunks}
+            for future in as_completed(futures):
+                chunk = futures[future]
+                try:
+                    answers = {(a["student"], a["exercise"]): a for a in future.result()}
+                except Exception as exc:  # noqa: BLE001 - a lost task fails its jobs, not the run
+                    answers = {}
+                    failure = f"the Dask task failed ({type(exc).__name__}: {str(exc)[:200]})"
+                for job in chunk:
+                    answer = answers.get((job.student, job.exercise)) or {"error": failure}
+                    ok = "result" in answer
+                    spec = self.specs[job.exercise]
+                    result = answer["result"] if ok else _error_result(
+                        job.exercise, [(f.name, f.points) for f in spec.functions], answer["error"])
+                    report = answer["report_md"] if ok else f"# {job.exercise}\n\nNot graded: {answer['error']}\n"
+                    _LocalRunner._commit(store, version, job, ok, result, report)
+                    errors += not ok
+                    done += 1
+                    if ok and not protections:
+                        protections = list(result.get("protections", []))
+                    if progress:
+                        progress(Progress(done, len(jobs), job.student, job.exercise,
+                                          float(result.get("score", 0.0)), float(result.get("max_score", 0.0)),
+                                          "graded" if ok else "error", time.monotonic() - started))
+        except KeyboardInterrupt:
+            raise BatchInterrupted(done, len(jobs)) from None
+        finally:
+            client.close()
+        return errors, protections
+
+
+def _find(jobs: list[Job], student: str, exercise: str) -> Job:
+    return next(j for j in jobs if j.student == student and j.exercise == exercise)
+
+
+def dask_task(jobs: list[dict], seed: int, lang: str, confine: bool) -> list[dict]:
+    """Runs on a Dask worker: grade ``jobs`` in a fresh ``python -m grader.batch``
+    process (so no reference is loaded where students' processes are forked)
+    and return plain JSON, one answer per job."""
+    payload = json.dumps({"jobs": jobs, "seed": seed, "lang": lang, "confine": confine})
+    proc = subprocess.run([sys.executable, "-m", "grader.batch"], input=payload.encode(),
+                          capture_output=True, timeout=JOB_TIMEOUT_S * max(1, len(jobs)))
+    answers = []
+    for line in proc.stdout.decode("utf-8", "replace").splitlines():
+        try:
+            answers.append(json.loads(line))
+        except ValueError:
+            continue
+    seen = {(a.get("student"), a.get("exercise")) for a in answers}
+    for j in jobs:
+        if (j["student"], j["exercise"]) not in seen:
+            tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
+            answers.append({"student": j["student"], "exercise": j["exercise"],
+                            "error": f"grading process failed ({tail[0][:200]})"})
+    return answers
+
+
+def _subprocess_main() -> None:
+    """``python -m grader.batch``: grade the jobs on stdin, one JSON line each."""
+    from grader.sandbox import Zygote
+    request = json.loads(sys.stdin.read())
+    zygote = Zygote()                     # before the case books import the reference
+    from grader.cases import build_casebook
+    from grader.spec import load_spec
+    stage_root = tempfile.mkdtemp(prefix="euron-grade-batch-")
+    os.chmod(stage_root, 0o711)
+    books, specs = {}, {}
+    try:
+        for raw in request["jobs"]:
+            job = Job.from_json(raw)
+            try:
+                if job.exercise not in specs:
+                    specs[job.exercise] = load_spec(job.exercise)
+                    books[job.exercise] = build_casebook(specs[job.exercise], request["seed"])
+                answer = grade_job(job, specs[job.exercise], books[job.exercise], zygote,
+                                   seed=request["seed"], lang=request["lang"], confine=request["confine"],
+                                   stage_root=stage_root, hide=[])
+            except Exception as exc:  # noqa: BLE001 - one job's failure is data
+                answer = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+            answer.update(student=job.student, exercise=job.exercise)
+            sys.stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+    finally:
+        zygote.close()
+        shutil.rmtree(stage_root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    _subprocess_main()
