@@ -300,6 +300,8 @@ def summary_markdown(results: ClassResults, png_name: str | None = "summary.png"
     lines += ["", "## Crashes, timeouts and modules that would not import", ""]
     crashes = _crashes(results)
     lines += [f"- {s}: {what}: {why}" for s, what, why in crashes] or ["None."]
+    lines += ["", "## No submission", ""]
+    lines += [f"- {s.id}" + (f" ({s.name})" if s.name else "") for s in results.students if not s.submitted] or ["None."]
     lines += ["", "## Submissions that could not be graded", ""]
     lines += [f"- {p.student or '(no student)'}: {p}" for p in results.problems] or ["None."]
     return "\n".join(lines) + "\n"
