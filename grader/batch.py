@@ -397,7 +397,7 @@ class _DaskRunner:
         except ImportError:
             raise BatchError("--scheduler needs Dask: pip install 'euron-grade[dask]'") from None
         try:
-            client = Client(self.opts.scheduler, timeout="20s")
+            client = Client(self.opts.scheduler, timeout="10s")
         except (OSError, TimeoutError, ValueError) as exc:
             raise BatchError(f"{self.opts.scheduler}: cannot reach the Dask scheduler ({exc})") from None
         chunks = [jobs[i:i + self.CHUNK] for i in range(0, len(jobs), self.CHUNK)]
