@@ -8,6 +8,7 @@ student on the same book.
 from __future__ import annotations
 
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -405,6 +406,32 @@ def hypothesis_settings(examples: int, shrink: bool) -> settings:
                     print_blob=False, verbosity=settings.default.verbosity.quiet)
 
 
+@contextmanager
+def _seed_only():
+    """Generate from the seed alone.
+
+    Hypothesis mixes literal constants from every loaded "local" module into
+    generation, so which grader or test modules happen to be imported (the CLI,
+    a batch, the test suite, an editable vs a regular install) would change the
+    cases. Within this block that pool is empty.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+        original = providers._get_local_constants
+        cache = providers.CONSTANTS_CACHE.cache
+    except (ImportError, AttributeError):  # another Hypothesis: its own rules apply
+        yield
+        return
+    empty = providers.Constants()
+    providers._get_local_constants = lambda: empty
+    cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        cache.clear()
+
+
 def draw_examples(function: str, examples: int, seed: int) -> list[dict]:
     """The argument dicts Hypothesis generates for ``function`` under ``seed``."""
     drawn: list[dict] = []
@@ -415,7 +442,8 @@ def draw_examples(function: str, examples: int, seed: int) -> list[dict]:
     def collect(args):
         drawn.append(args)
 
-    collect()
+    with _seed_only():
+        collect()
     return drawn
 
 
@@ -437,7 +465,8 @@ def shrink_failure(function: str, examples: int, seed: int, fails) -> dict | Non
             raise _Fails
 
     try:
-        check()
+        with _seed_only():
+            check()
     except Exception:  # noqa: BLE001 - _Fails, or Hypothesis's Flaky when a replay disagrees
         pass
     return failing[-1] if failing else None

@@ -68,11 +68,18 @@ def check(case: Case, outcome: Outcome, tol: Tolerance) -> Finding | None:
     kind = value.get("kind")
     if info.returns == "int":
         if kind != "int":
-            return Finding("not_int", {"type": value.get("type"), "value": value.get("value")})
+            got = value.get("value") if kind == "float" else None
+            return Finding("not_int", {"type": value.get("type"), "value": value.get("value")}, got=got)
         got = value["value"]
         if got != case.expected:
             return Finding("int_value", {"expected": case.expected, "got": got}, got=got)
         return None
+    if kind in ("array_bad_dtype", "array_too_large"):
+        shape = tuple(value.get("shape") or ())
+        if shape != tuple(case.expected.shape):
+            return Finding("shape", {"expected": tuple(case.expected.shape), "got": shape})
+        code = "bad_dtype" if kind == "array_bad_dtype" else "too_large"
+        return Finding(code, {"dtype": value.get("dtype"), "shape": shape})
     if kind != "array":
         return Finding("not_array", {"type": value.get("type"), "dtype": value.get("dtype")})
     got = value["array"]

@@ -26,7 +26,7 @@ from typing import Callable
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-__all__ = ["Misconception", "MISCONCEPTIONS", "for_function", "identify"]
+__all__ = ["Misconception", "MISCONCEPTIONS", "for_function", "identify", "matching"]
 
 
 @dataclass(frozen=True)
@@ -924,13 +924,20 @@ def identify(function: str, args: dict, got, expected, *, rtol=1e-5, atol=1e-6) 
     is already correct, or when got is not a number or a numeric array.
     Never raises.
     """
+    found = matching(function, args, got, expected, rtol=rtol, atol=atol)
+    return found[0] if found else None
+
+
+def matching(function: str, args: dict, got, expected, *, rtol=1e-5, atol=1e-6) -> list[Misconception]:
+    """Every misconception that reproduces `got` (see `identify`), in table order. Never raises."""
+    found: list[Misconception] = []
     try:
         got_arr = _numeric(got)
         if got_arr is None or not isinstance(args, dict):
-            return None
+            return []
         expected_arr = _numeric(expected)
         if expected_arr is not None and _same(got_arr, expected_arr, rtol, atol):
-            return None
+            return []
         for m in for_function(function):
             try:
                 with np.errstate(all="ignore"):
@@ -942,7 +949,7 @@ def identify(function: str, args: dict, got, expected, *, rtol=1e-5, atol=1e-6) 
                 continue
             if expected_arr is not None and _same(expected_arr, out_arr, rtol, atol):
                 continue  # coincides with the reference here: not diagnostic
-            return m
+            found.append(m)
     except Exception:
-        return None
-    return None
+        return found
+    return found

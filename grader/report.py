@@ -21,6 +21,8 @@ MESSAGES = {
         "not_int": "{function} returned {value!r} of type {type}; return an int (use // for integer division).",
         "int_value": "{function} returned {got}, expected {expected}.",
         "not_array": "{function} returned a {type}; return a numpy.ndarray.",
+        "bad_dtype": "{function} returned an array of dtype {dtype}; return numbers (float64).",
+        "too_large": "{function} returned an array of shape {shape} that is far too large.",
         "shape": "{function} returned shape {got}, expected {expected}.",
         "dtype_float64": "{function} returned dtype {got} for float64 input; it must be float64.",
         "dtype_int_input": "{function} returned dtype {got} for integer input; it must be floating point "
@@ -43,6 +45,8 @@ MESSAGES = {
         "not_int": "{function}가 {type} 타입의 {value!r}을 반환했습니다. int를 반환하세요 (정수 나눗셈 // 사용).",
         "int_value": "{function}가 {got}을 반환했습니다. 기대값은 {expected}입니다.",
         "not_array": "{function}가 {type}을 반환했습니다. numpy.ndarray를 반환하세요.",
+        "bad_dtype": "{function}가 dtype {dtype} 배열을 반환했습니다. 숫자 배열(float64)을 반환하세요.",
+        "too_large": "{function}가 shape {shape}의 지나치게 큰 배열을 반환했습니다.",
         "shape": "{function}의 출력 크기(shape)가 {got}입니다. 기대값은 {expected}입니다.",
         "dtype_float64": "float64 입력에 대해 {function}가 dtype {got}을 반환했습니다. float64여야 합니다.",
         "dtype_int_input": "정수 입력에 대해 {function}가 dtype {got}을 반환했습니다. 실수형이어야 합니다 "

@@ -61,14 +61,25 @@ class _Session:
             self.worker.close()
 
 
-def _first_failure(session: _Session, spec: Spec, cases: list[Case]) -> tuple[int, Case | None, Finding | None, object]:
-    """Run ``cases`` in order until one fails; returns (passed count, case, finding, outcome)."""
-    for i, case in enumerate(cases):
+EXTRA_FAILURES = 4   # failing outputs collected after the first, to tell misconceptions apart
+MAX_FAILURES = 25    # ... looking at no more failing cases than this
+
+
+def _run_cases(session: _Session, spec: Spec, cases: list[Case]) -> tuple[int, int, list]:
+    """Run ``cases`` in order, stopping a few failures after the first (or when the
+    student's process is lost); returns (passed, run, [(case, finding, outcome), ...])."""
+    passed, failures = 0, []
+    for run, case in enumerate(cases, start=1):
         outcome = session.call(case, case.function)
         finding = check(case, outcome, spec.tolerance)
-        if finding is not None:
-            return i, case, finding, outcome
-    return len(cases), None, None, None
+        if finding is None:
+            passed += 1
+            continue
+        failures.append((case, finding, outcome))
+        with_output = sum(f.got is not None for _, f, _ in failures)
+        if outcome.worker_lost or with_output > EXTRA_FAILURES or len(failures) >= MAX_FAILURES:
+            return passed, run, failures
+    return passed, len(cases), failures
 
 
 def _shrink(session: _Session, spec: Spec, book: CaseBook, function: str):
@@ -108,14 +119,18 @@ def _dependency_failing(session: _Session, spec: Spec, function: str) -> tuple[s
     return None
 
 
-def _identify(case: Case, finding: Finding):
-    if finding.got is None or case.raises is not None:
+def _identify(failures: list):
+    """The misconception that reproduces the most failing outputs (the first case's first on ties)."""
+    votes: dict[str, list] = {}
+    for case, finding, _ in failures:
+        if finding.got is None or case.raises is not None:
+            continue
+        copies = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in case.args.items()}
+        for m in misconceptions.matching(case.function, copies, finding.got, case.expected):
+            votes.setdefault(m.key, [m, 0])[1] += 1
+    if not votes:
         return None
-    copies = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in case.args.items()}
-    try:
-        return misconceptions.identify(case.function, copies, finding.got, case.expected)
-    except Exception:  # noqa: BLE001 - a diagnosis must never break grading
-        return None
+    return max(votes.values(), key=lambda mv: mv[1])[0]    # max keeps the first of equal counts
 
 
 def _feedback(spec: Spec, fspec: FunctionSpec, case: Case, finding: Finding, outcome, found,
@@ -151,15 +166,17 @@ def _grade_function(session: _Session, spec: Spec, book: CaseBook, fspec: Functi
                     lang: str) -> FunctionResult:
     started = time.monotonic()
     cases = book.cases[fspec.name]
-    passed, case, finding, outcome = _first_failure(session, spec, cases)
-    if finding is None:
+    passed, run, failures = _run_cases(session, spec, cases)
+    if not failures:
         return FunctionResult(fspec.name, True, fspec.points, fspec.points, "", cases_passed=passed,
-                              cases_run=len(cases), elapsed_s=time.monotonic() - started)
+                              cases_run=run, elapsed_s=time.monotonic() - started)
+    case, finding, outcome = failures[0]
     if case.kind == "generated" and not outcome.worker_lost:
         smaller = _shrink(session, spec, book, fspec.name)
         if smaller is not None:
             case, finding, outcome = smaller
-    found = _identify(case, finding)
+            failures.insert(0, smaller)
+    found = _identify(failures)
     dependency = _dependency_failing(session, spec, fspec.name)
     text = _feedback(spec, fspec, case, finding, outcome, found, dependency, lang)
     failure = {"case_kind": case.kind, "case_label": case.label, "code": finding.code,
@@ -169,7 +186,7 @@ def _grade_function(session: _Session, spec: Spec, book: CaseBook, fspec: Functi
         fspec.name, False, 0.0, fspec.points, text,
         misconception=found.key if found else None,
         misconception_text=(found.ko if lang == "ko" else found.en) if found else None,
-        cases_passed=passed, cases_run=passed + 1, failure=failure,
+        cases_passed=passed, cases_run=run, failure=failure,
         depends_on_failing=f"{dependency[0]}.{dependency[1]}" if dependency else None,
         elapsed_s=time.monotonic() - started)
 

@@ -119,18 +119,32 @@ def _student_frames(exc: BaseException, root: str) -> str:
     return "\n".join(lines)
 
 
+def _safe_str(obj) -> str:
+    try:
+        return str(obj)
+    except BaseException:  # noqa: BLE001 - a hostile __str__ must not take the worker down
+        return f"<{type(obj).__name__} whose message cannot be printed>"
+
+
 def _describe_error(exc: BaseException, root: str) -> dict:
     if isinstance(exc, SyntaxError) and exc.filename:
         where = f"{os.path.basename(exc.filename)}, line {exc.lineno}"
-        message = f"{exc.msg} ({where})"
+        message = f"{_safe_str(exc.msg)} ({where})"
     else:
-        message = str(exc)
+        message = _safe_str(exc)
     return {
         "type": type(exc).__name__,
         "message": message[:1000],
         "is_value_error": isinstance(exc, ValueError),
-        "traceback": _student_frames(exc, root)[:4000],
+        "traceback": _safe_frames(exc, root)[:4000],
     }
+
+
+def _safe_frames(exc: BaseException, root: str) -> str:
+    try:
+        return _student_frames(exc, root)
+    except BaseException:  # noqa: BLE001
+        return ""
 
 
 def _describe_value(value) -> dict:
@@ -138,6 +152,9 @@ def _describe_value(value) -> dict:
     if type(value) is np.ndarray:
         if value.dtype.str not in wire.ALLOWED_DTYPES:
             return {"kind": "array_bad_dtype", "type": "numpy.ndarray", "dtype": str(value.dtype),
+                    "shape": list(value.shape)}
+        if value.nbytes > wire.MAX_ARRAY_BYTES:
+            return {"kind": "array_too_large", "type": "numpy.ndarray", "dtype": str(value.dtype),
                     "shape": list(value.shape)}
         return {"kind": "array", "type": "numpy.ndarray", "array": np.array(value)}
     kind_type = f"{type(value).__module__}.{type(value).__qualname__}"

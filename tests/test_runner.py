@@ -95,3 +95,28 @@ def test_integer_truncation_shows_grids(tmp_path):
     fn = by_name(grade(load_spec("exercise3"), sub))["avg_pool_forward"]
     assert not fn.passed
     assert fn.failure["code"] == "dtype_int_input"
+
+
+def _fingerprint_source(function):
+    return (
+        "import hashlib\n"
+        "from grader.cases import draw_examples\n"
+        f"ex = draw_examples({function!r}, 40, 20261129)\n"
+        "h = hashlib.sha256()\n"
+        "for a in ex:\n"
+        "    for k, v in a.items():\n"
+        "        h.update(repr(v.tolist() if hasattr(v, 'tolist') else v).encode())\n"
+        "print(h.hexdigest())\n")
+
+
+@pytest.mark.parametrize("function", ["conv_forward", "residual_block_forward"])
+def test_generated_cases_do_not_depend_on_loaded_modules(function):
+    """Hypothesis draws constants from loaded local modules; the grader must not let that
+    change its cases (the CLI, a batch and this test process load different modules)."""
+    import subprocess
+    import sys
+    fresh = subprocess.run([sys.executable, "-c", _fingerprint_source(function)], capture_output=True,
+                           text=True, check=True).stdout.strip()
+    here = {}
+    exec(_fingerprint_source(function).replace("print(h.hexdigest())", "out = h.hexdigest()"), here)
+    assert here["out"] == fresh
