@@ -240,13 +240,12 @@ def grade_job(job: Job, spec, casebook, zygote, *, seed: int, lang: str, confine
     if confine:
         confinement = hardening.standard_confinement(
             uid=uid if os.geteuid() == 0 else None, hide=hide + [stage_root], writable=[stage])
-        hardening.reap_uid(uid)
     try:
         result = grade(spec, stage, casebook=casebook, seed=seed, zygote=zygote,
                        confinement=confinement, lang=lang)
     finally:
         if confine:
-            hardening.reap_uid(uid)
+            hardening.reap_uid(uid)   # whatever the student's processes left running
         shutil.rmtree(stage, ignore_errors=True)
     result.submission = job.student
     return {"result": json.loads(json.dumps(result.to_dict(), default=_plain)),
@@ -281,6 +280,8 @@ class _LocalRunner:
         from grader.cases import build_casebook
         from grader.sandbox import Zygote
         zygote = Zygote()            # first: the reference is imported by the case books below
+        import grader.report         # noqa: F401 - loaded once here, not in every job's process
+        import grader.runner         # noqa: F401
         stage_root = tempfile.mkdtemp(prefix="euron-grade-batch-")
         os.chmod(stage_root, 0o711)  # each job's folder in it is 0700, owned by that job's uid
         hide = [str(Path(self.opts.submissions).resolve()), str(Path(self.opts.out).resolve())]
@@ -468,6 +469,8 @@ def _subprocess_main() -> None:
     from grader.sandbox import Zygote
     request = json.loads(sys.stdin.read())
     zygote = Zygote()                     # before the case books import the reference
+    import grader.report                  # noqa: F401
+    import grader.runner                  # noqa: F401
     from grader.cases import build_casebook
     from grader.spec import load_spec
     stage_root = tempfile.mkdtemp(prefix="euron-grade-batch-")

@@ -58,7 +58,7 @@ CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT = 1, 2, 4, 32
 MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
-PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 1, 38, 22, 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -161,10 +161,10 @@ def confine(confinement, workdir: str) -> list[str]:
     _disarm_listeners()
     _scrub_environment(workdir)
     active.append("scrubbed environment")
-    active.append("private working directory")
     if root and confinement.uid is not None:
         _drop_privileges(confinement.uid, confinement.gid, writable)
         active.append(f"unprivileged uid {confinement.uid}")
+        _die_with_parent()  # a change of uid clears the parent-death signal
     if _no_new_privs():
         active.append("no new privileges")
     if confinement.seccomp and _install_seccomp(allow_network=confinement.network):
@@ -182,7 +182,10 @@ _libc = None
 def _c():
     global _libc
     if _libc is None:
-        _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        try:
+            _libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        except OSError:  # pragma: no cover - not glibc
+            _libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
         _libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
         _libc.unshare.argtypes = [ctypes.c_int]
         _libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
@@ -278,10 +281,18 @@ def _scrub_environment(workdir: str) -> None:
     })
 
 
+_blas_done = False
+
+
 def _single_threaded_blas() -> None:
     """Tell an already loaded OpenBLAS to stay on one thread: a confined
-    child under a process limit must not try to start a thread pool."""
+    child under a process limit must not try to start a thread pool. Done
+    once per process (forked children inherit the setting)."""
+    global _blas_done
     os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    if _blas_done or "numpy" not in sys.modules:
+        return
+    _blas_done = True
     try:
         with open("/proc/self/maps") as maps:
             libs = {line.split()[-1] for line in maps if "openblas" in line.lower() and ".so" in line}
@@ -316,6 +327,13 @@ def _drop_privileges(uid: int, gid: int | None, writable: tuple[str, ...]) -> No
     except PermissionError:
         return
     raise RuntimeError("could not drop root privileges")  # pragma: no cover
+
+
+def _die_with_parent() -> None:
+    parent = os.getppid()
+    _c().prctl(PR_SET_PDEATHSIG, 9, None, 0, 0)
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
 
 
 def _no_new_privs() -> bool:
@@ -395,3 +413,9 @@ def reap_uid(uid: int) -> None:
         finally:
             os._exit(0)
     os.waitpid(pid, 0)
+
+
+# On import, i.e. in the zygote, once for every worker it forks.
+preload()
+_single_threaded_blas()
+_c()
