@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -18,6 +20,9 @@ from grader.sandbox import Worker, WorkerJob, Zygote
 from grader.spec import FunctionSpec, Spec
 
 DEFAULT_SEED = 20261129
+NOBODY = 65534
+MAX_STAGED_FILES = 64
+MAX_STAGED_BYTES = 4 << 20
 
 
 def versions() -> dict:
@@ -56,6 +61,14 @@ class _Session:
         info = catalog.FUNCTIONS[function]
         return self.get().call(function, dict(args), list(info.required), module=module)
 
+    def call_cases(self, cases: list[Case]):
+        """Yield (case, outcome) for ``cases`` in order, pipelined (see ``Worker.call_many``);
+        stops after the case that loses the student's process."""
+        requests = [{"function": c.function, "args": dict(c.args),
+                     "positional": list(catalog.FUNCTIONS[c.function].required), "module": None}
+                    for c in cases]
+        yield from zip(cases, self.get().call_many(requests))
+
     def close(self) -> None:
         if self.worker is not None:
             self.worker.close()
@@ -68,9 +81,9 @@ MAX_FAILURES = 25    # ... looking at no more failing cases than this
 def _run_cases(session: _Session, spec: Spec, cases: list[Case]) -> tuple[int, int, list]:
     """Run ``cases`` in order, stopping a few failures after the first (or when the
     student's process is lost); returns (passed, run, [(case, finding, outcome), ...])."""
-    passed, failures = 0, []
-    for run, case in enumerate(cases, start=1):
-        outcome = session.call(case, case.function)
+    passed, failures, run = 0, [], 0
+    for case, outcome in session.call_cases(cases):
+        run += 1
         finding = check(case, outcome, spec.tolerance)
         if finding is None:
             passed += 1
@@ -79,7 +92,7 @@ def _run_cases(session: _Session, spec: Spec, cases: list[Case]) -> tuple[int, i
         with_output = sum(f.got is not None for _, f, _ in failures)
         if outcome.worker_lost or with_output > EXTRA_FAILURES or len(failures) >= MAX_FAILURES:
             return passed, run, failures
-    return passed, len(cases), failures
+    return passed, run, failures
 
 
 def _shrink(session: _Session, spec: Spec, book: CaseBook, function: str):
@@ -204,15 +217,45 @@ def _load_failure(spec: Spec, hello: dict, lang: str) -> str:
     return report.describe("load", {"message": message}, "", spec.name, lang)
 
 
+def _stage(folder: str) -> str:
+    """A private copy of the submission's top-level .py files, outside the project tree,
+    so that the confined student process can read them and nothing else of ours."""
+    stage = tempfile.mkdtemp(prefix="euron-grade-sub-")
+    for path in sorted(Path(folder).glob("*.py"))[:MAX_STAGED_FILES]:
+        if path.is_file() and path.stat().st_size <= MAX_STAGED_BYTES:
+            shutil.copyfile(path, os.path.join(stage, path.name))
+    return stage
+
+
+def default_confinement(stage: str):
+    """The confinement of a single-student run: everything ``hardening`` can do here.
+
+    As root: namespaces hide the project (``solutions/`` included) and the homes,
+    no network, uid nobody. Otherwise: a scrubbed environment and the seccomp filter.
+    """
+    from grader import hardening
+    return hardening.standard_confinement(uid=NOBODY if os.geteuid() == 0 else None, writable=[stage])
+
+
 def grade(spec: Spec, submission, *, casebook: CaseBook | None = None, seed: int = DEFAULT_SEED,
-          zygote: Zygote | None = None, confinement=None, lang: str = "en") -> ExerciseResult:
-    """Grade ``spec``'s functions in ``submission`` (a folder or a .py file)."""
+          zygote: Zygote | None = None, confinement=None, confine: bool = True,
+          lang: str = "en") -> ExerciseResult:
+    """Grade ``spec``'s functions in ``submission`` (a folder or a .py file).
+
+    ``confinement``: the sandbox's hardening settings; when None and ``confine``
+    is true, the submission is staged in a private folder and confined by
+    ``default_confinement``."""
     started = time.monotonic()
     folder, module = resolve_submission(submission, spec)
     own_zygote = zygote is None
     if own_zygote:
         zygote = Zygote()      # before the reference is imported by the case book
-    session = _Session(zygote, WorkerJob(folder, module, spec.limits, confinement))
+    stage = None
+    load_from = folder
+    if confinement is None and confine:
+        stage = load_from = _stage(folder)
+        confinement = default_confinement(stage)
+    session = _Session(zygote, WorkerJob(load_from, module, spec.limits, confinement))
     try:
         book = casebook if casebook is not None else build_casebook(spec, seed)
         hello = session.get().hello
@@ -231,5 +274,7 @@ def grade(spec: Spec, submission, *, casebook: CaseBook | None = None, seed: int
         return result
     finally:
         session.close()
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)
         if own_zygote:
             zygote.close()

@@ -10,6 +10,7 @@ disk after its privileges are dropped.
 from __future__ import annotations
 
 import ctypes
+import faulthandler
 import fcntl
 import importlib.abc
 import importlib.util
@@ -55,6 +56,17 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):
         pass
+
+
+def _close_inherited_fds(keep: int) -> None:
+    """Close every descriptor the grader's processes had open, but 0-2 and ``keep``."""
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd > 2 and fd != keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
 
 def _set_limits(limits: dict) -> None:
@@ -251,6 +263,8 @@ def serve(sock: socket.socket, job: dict) -> None:
     """Entry point of a freshly forked worker; never returns."""
     code = 0
     try:
+        faulthandler.disable()      # a crash dump must not reach the grader's stderr
+        _close_inherited_fds(keep=sock.fileno())
         os.setsid()
         _die_with_parent()
         workdir = job["workdir"]
@@ -268,8 +282,9 @@ def serve(sock: socket.socket, job: dict) -> None:
         wire.send(sock, {"hello": report})
         root = os.path.realpath(job["submission_dir"])
         while mod is not None:
-            request = wire.recv(sock)
-            wire.send(sock, _call(mod, root, request, output_fd))
+            message = wire.recv(sock)
+            for request in message.get("calls", ()):
+                wire.send(sock, _call(mod, root, request, output_fd))
     except wire.PeerClosed:
         pass
     except BaseException:  # noqa: BLE001 - a broken worker just ends
