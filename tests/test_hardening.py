@@ -125,6 +125,12 @@ def classroom(open_tmp):
     return {"class": cls, "out": out, "stage": stage, "work": work, "tmp": tmp_path}
 
 
+def _import_fresh(name):
+    for loaded in [m for m in sys.modules if m == "solutions" or m.startswith("solutions.")]:
+        del sys.modules[loaded]
+    return __import__(name).__name__
+
+
 def _hostile_probes(room, port, listener_fd):
     marker = f"euron-escape-{os.getpid()}"
     home = os.path.expanduser("~")
@@ -140,7 +146,8 @@ def _hostile_probes(room, port, listener_fd):
         "write_own": lambda: (room["stage"] / "notes.txt").write_text("mine"),
         "write_work": lambda: (room["work"] / "scratch.txt").write_text("mine"),
         "read_solutions": lambda: os.listdir(solutions),
-        "import_solutions": lambda: __import__("solutions.exercise1").__name__,
+        # from disk: this test process may hold the reference in memory (a zygote never does)
+        "import_solutions": lambda: _import_fresh("solutions.exercise1"),
         "read_home": lambda: os.listdir(home),
         "tcp_localhost": lambda: _connect("127.0.0.1", port),
         "tcp_outside": lambda: _connect("1.1.1.1", 53),
