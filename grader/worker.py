@@ -110,6 +110,8 @@ def _take_output(fd: int) -> str:
         except Exception:  # the student may have replaced or closed them
             pass
     size = os.lseek(fd, 0, os.SEEK_END)
+    if size == 0:
+        return ""
     os.lseek(fd, 0, os.SEEK_SET)
     data = os.read(fd, OUTPUT_EXCERPT_BYTES)
     os.ftruncate(fd, 0)
