@@ -90,6 +90,22 @@ def _confinement_to_json(confinement) -> dict | None:
     return fields
 
 
+def _kill_strays(workers: set[int]) -> None:
+    """Kill the zygote's children that are not live workers: processes a student
+    started that outlived their worker (the zygote is their subreaper)."""
+    try:
+        with open(f"/proc/self/task/{os.getpid()}/children") as f:
+            children = [int(p) for p in f.read().split()]
+    except OSError:
+        return
+    for pid in children:
+        if pid not in workers:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+
 def _zygote_loop(listener: socket.socket, alive_fd: int) -> None:
     """Serve spawn and wait requests until the grader's end of ``alive_fd`` closes."""
     from grader import worker  # noqa: F401  (loaded once here, inherited by every worker)
@@ -133,6 +149,7 @@ def _zygote_loop(listener: socket.socket, alive_fd: int) -> None:
                     statuses[pid] = os.waitpid(pid, 0)[1]
                 except ChildProcessError:
                     statuses[pid] = -1
+            _kill_strays(workers)
             wire.send(conn, {"status": statuses.pop(pid, -1)})
             conn.close()
             continue

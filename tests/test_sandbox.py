@@ -177,3 +177,29 @@ def test_zygote_started_fresh_when_solutions_already_imported(tmp_path):
         with z.spawn(WorkerJob(str(tmp_path), "exercise3")) as w:
             out = w.call("f", {}, [])
     assert out.status == "returned" and out.value["value"] == 0
+
+
+def test_processes_a_student_leaves_behind_are_killed(tmp_path):
+    # A detached grandchild (new session, parent gone) outlives its worker unless reaped.
+    (tmp_path / "exercise3.py").write_text(
+        "import os, time\n"
+        "def f():\n"
+        "    if os.fork() == 0:\n"
+        "        os.setsid()\n"
+        "        if os.fork() == 0:\n"
+        "            open('/proc/self/stat').read()\n"
+        "            time.sleep(60)\n"
+        "        os._exit(0)\n"
+        "    time.sleep(0.2)\n"
+        "    return 1\n")
+    with Zygote() as z:
+        with z.spawn(WorkerJob(str(tmp_path), "exercise3")) as w:
+            assert w.call("f", {}, []).status == "returned"
+            worker_pid = w.pid
+        time.sleep(0.2)
+        with open(f"/proc/{z._pid}/task/{z._pid}/children") as f:
+            left = [int(p) for p in f.read().split()]
+        for pid in left:   # zombies awaiting the zygote's next reaping pass are fine
+            with open(f"/proc/{pid}/stat") as f:
+                assert f.read().split(") ")[1][0] == "Z", f"process {pid} still running"
+    assert worker_pid not in left
