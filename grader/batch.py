@@ -26,6 +26,7 @@ import os
 import select
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -244,8 +245,8 @@ def grade_job(job: Job, spec, casebook, zygote, *, seed: int, lang: str, confine
         result = grade(spec, stage, casebook=casebook, seed=seed, zygote=zygote,
                        confinement=confinement, lang=lang)
     finally:
-        if confine:
-            hardening.reap_uid(uid)   # whatever the student's processes left running
+        # Whatever the student's processes left running was killed by the zygote
+        # (their subreaper) when the worker was reaped; nothing else runs as ``uid``.
         shutil.rmtree(stage, ignore_errors=True)
     result.submission = job.student
     return {"result": json.loads(json.dumps(result.to_dict(), default=_plain)),
@@ -259,17 +260,75 @@ def _plain(value):
     return str(value)
 
 
-class _Slot:
-    """A forked trusted grading process and the pipe its answer comes on."""
+def _write_frame(fd: int, payload: bytes) -> None:
+    view = memoryview(struct.pack(">I", len(payload)) + payload)
+    while view:
+        view = view[os.write(fd, view):]
 
-    def __init__(self, job: Job, pid: int, fd: int) -> None:
-        self.job, self.pid, self.fd = job, pid, fd
+
+class _Grader:
+    """A trusted grading process, forked once after the case books exist, that
+    grades one job after another (each in a fresh student worker from the
+    zygote). Jobs and answers are length-prefixed JSON on two pipes."""
+
+    def __init__(self, runner: "_LocalRunner", zygote, books, stage_root: str, hide: list[str]) -> None:
+        jobs_r, jobs_w = os.pipe()
+        answers_r, answers_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the trusted grading process
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                os.close(jobs_w)
+                os.close(answers_r)
+                hardening._c().prctl(hardening.PR_SET_PDEATHSIG, signal.SIGKILL, None, 0, 0)
+                _serve_jobs(runner, zygote, books, stage_root, hide, jobs_r, answers_w)
+            finally:
+                os._exit(0)
+        os.close(jobs_r)
+        os.close(answers_w)
+        self.pid, self.jobs_w, self.fd = pid, jobs_w, answers_r
+        self.job: Job | None = None
         self.data = bytearray()
-        self.started = time.monotonic()
+        self.started = 0.0
+
+    def give(self, job: Job) -> None:
+        self.job, self.data, self.started = job, bytearray(), time.monotonic()
+        _write_frame(self.jobs_w, json.dumps(job.to_json()).encode())
+
+    def answer(self) -> bytes | None:
+        """The answer, once all of it has arrived."""
+        if len(self.data) < 4:
+            return None
+        (length,) = struct.unpack(">I", self.data[:4])
+        return bytes(self.data[4:4 + length]) if len(self.data) >= 4 + length else None
+
+    def stop(self) -> None:
+        for fd in (self.jobs_w, self.fd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        _kill(self.pid)
+
+
+def _serve_jobs(runner, zygote, books, stage_root, hide, jobs_r: int, answers_w: int) -> None:
+    with os.fdopen(jobs_r, "rb") as jobs:
+        while True:
+            header = jobs.read(4)
+            if len(header) < 4:
+                return
+            job = Job.from_json(json.loads(jobs.read(struct.unpack(">I", header)[0])))
+            try:
+                answer = grade_job(job, runner.specs[job.exercise], books[job.exercise], zygote,
+                                   seed=runner.opts.seed, lang=runner.opts.lang, confine=runner.opts.confine,
+                                   stage_root=stage_root, hide=hide)
+            except Exception as exc:  # noqa: BLE001 - reported to the parent as data
+                answer = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+            _write_frame(answers_w, json.dumps(answer, ensure_ascii=False).encode())
 
 
 class _LocalRunner:
-    """Fork-per-job grading on this machine, ``jobs`` at a time."""
+    """Grading on this machine: ``jobs`` trusted graders, each fed one job at a time."""
 
     def __init__(self, opts: Options, specs) -> None:
         self.opts = opts
@@ -288,82 +347,67 @@ class _LocalRunner:
         needed = sorted({j.exercise for j in jobs})
         books = {name: build_casebook(self.specs[name], self.opts.seed) for name in needed}
         pending = list(reversed(jobs))
-        running: dict[int, _Slot] = {}
+        graders = [_Grader(self, zygote, books, stage_root, hide) for _ in range(min(self.width, len(jobs)))]
         done = errors = 0
         protections: list[str] = []
+
+        def finished(grader: _Grader, answer: bytes | None, why: str) -> None:
+            nonlocal done, errors, protections
+            job = grader.job
+            grader.job = None
+            ok, result, report = self._finish(job, answer, why)
+            errors += not ok
+            done += 1
+            if ok and not protections:
+                protections = list(result.get("protections", []))
+            self._commit(store, version, job, ok, result, report)
+            if progress:
+                progress(Progress(done, len(jobs), job.student, job.exercise,
+                                  float(result.get("score", 0.0)), float(result.get("max_score", 0.0)),
+                                  "graded" if ok else "error", time.monotonic() - grader.started))
+
         try:
-            while pending or running:
-                while pending and len(running) < self.width:
-                    job = pending.pop()
-                    slot = self._start(job, zygote, books[job.exercise], stage_root, hide)
-                    running[slot.fd] = slot
-                ready, _, _ = select.select(list(running), [], [], 0.5)
+            while pending or any(g.job for g in graders):
+                for g in graders:
+                    if g.job is None and pending:
+                        g.give(pending.pop())
+                busy = {g.fd: g for g in graders if g.job is not None}
+                ready, _, _ = select.select(list(busy), [], [], 0.5)
                 for fd in ready:
+                    g = busy[fd]
                     chunk = os.read(fd, 1 << 20)
-                    if chunk:
-                        running[fd].data.extend(chunk)
-                        continue
-                    slot = running.pop(fd)
-                    os.close(fd)
-                    _, status = os.waitpid(slot.pid, 0)
-                    ok, result, report = self._finish(slot, status)
-                    errors += not ok
-                    done += 1
-                    if ok and not protections:
-                        protections = list(result.get("protections", []))
-                    self._commit(store, version, slot.job, ok, result, report)
-                    if progress:
-                        progress(Progress(done, len(jobs), slot.job.student, slot.job.exercise,
-                                          float(result.get("score", 0.0)), float(result.get("max_score", 0.0)),
-                                          "graded" if ok else "error", time.monotonic() - slot.started))
-                for fd, slot in list(running.items()):
-                    if time.monotonic() - slot.started > self.opts.job_timeout_s:
-                        os.kill(slot.pid, signal.SIGKILL)   # its pipe closes; _finish records the error
+                    g.data.extend(chunk)
+                    answer = g.answer()
+                    if answer is not None:
+                        finished(g, answer, "")
+                    elif not chunk:   # the grading process died: record, replace it
+                        finished(g, None, "the grading process ended without a result")
+                        g.stop()
+                        graders[graders.index(g)] = _Grader(self, zygote, books, stage_root, hide)
+                for i, g in enumerate(graders):
+                    if g.job is not None and time.monotonic() - g.started > self.opts.job_timeout_s:
+                        g.stop()
+                        finished(g, None, "stopped after the job time limit")
+                        graders[i] = _Grader(self, zygote, books, stage_root, hide)
         except KeyboardInterrupt:
-            for slot in running.values():
-                _kill(slot.pid)
             raise BatchInterrupted(done, len(jobs)) from None
         finally:
+            for g in graders:
+                g.stop()
             zygote.close()
             shutil.rmtree(stage_root, ignore_errors=True)
         return errors, protections
 
-    def _start(self, job: Job, zygote, book, stage_root: str, hide: list[str]) -> _Slot:
-        read_fd, write_fd = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the trusted grading process
-            code = 0
-            try:
-                signal.signal(signal.SIGINT, signal.SIG_IGN)
-                os.close(read_fd)
-                hardening._c().prctl(hardening.PR_SET_PDEATHSIG, signal.SIGKILL, None, 0, 0)
-                answer = grade_job(job, self.specs[job.exercise], book, zygote, seed=self.opts.seed,
-                                   lang=self.opts.lang, confine=self.opts.confine, stage_root=stage_root,
-                                   hide=hide)
-                payload = json.dumps(answer, ensure_ascii=False).encode()
-            except BaseException as exc:  # noqa: BLE001 - reported to the parent as data
-                payload = json.dumps({"error": f"{type(exc).__name__}: {exc}"[:500]}).encode()
-                code = 1
-            try:
-                view = memoryview(payload)
-                while view:
-                    view = view[os.write(write_fd, view):]
-            finally:
-                os._exit(code)
-        os.close(write_fd)
-        return _Slot(job, pid, read_fd)
-
-    def _finish(self, slot: _Slot, status: int) -> tuple[bool, dict, str]:
-        spec = self.specs[slot.job.exercise]
+    def _finish(self, job: Job, answer_bytes: bytes | None, why: str) -> tuple[bool, dict, str]:
+        spec = self.specs[job.exercise]
         functions = [(f.name, f.points) for f in spec.functions]
         try:
-            answer = json.loads(bytes(slot.data)) if slot.data else {}
+            answer = json.loads(answer_bytes) if answer_bytes else {}
         except ValueError:
             answer = {}
         if "result" in answer:
             return True, answer["result"], answer["report_md"]
-        why = answer.get("error") or ("stopped after the job time limit" if os.WIFSIGNALED(status)
-                                      else "the grading process ended without a result")
+        why = answer.get("error") or why or "the grading process ended without a result"
         return False, _error_result(spec.name, functions, why), f"# {spec.name}\n\nNot graded: {why}\n"
 
     @staticmethod

@@ -117,9 +117,9 @@ def check_side_effects(case: Case, outcome: Outcome) -> Finding | None:
     for name, before in case.args.items():
         if not isinstance(before, np.ndarray):
             continue
-        after = outcome.inputs_after.get(name)
-        if (after is None or after.shape != before.shape
-                or not np.array_equal(after.astype(np.float64), before.astype(np.float64), equal_nan=True)):
+        after = outcome.inputs_after.get(name)   # present only when the call changed it
+        if after is not None and (after.shape != before.shape or not np.array_equal(
+                after.astype(np.float64), before.astype(np.float64), equal_nan=True)):
             return Finding("modified_input", {"name": name})
     if case.function == "sigmoid":
         for w in outcome.warnings:

@@ -238,6 +238,7 @@ def _call(mod, root: str, request: dict, output_fd: int) -> dict:
     positional = [args[k] for k in request["positional"]]
     keywords = {k: v for k, v in args.items() if k not in request["positional"]}
     reply: dict = {}
+    before = {k: v.tobytes() for k, v in args.items() if isinstance(v, np.ndarray)}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -247,7 +248,8 @@ def _call(mod, root: str, request: dict, output_fd: int) -> dict:
             reply = {"status": "raised", "error": _describe_error(exc, root)}
     reply["warnings"] = [{"category": w.category.__name__, "message": str(w.message)[:300]}
                          for w in caught[:10]]
-    reply["inputs_after"] = {k: v for k, v in args.items() if isinstance(v, np.ndarray)}
+    # only the inputs the call changed travel back (the grader compares them again)
+    reply["inputs_after"] = {k: args[k] for k, raw in before.items() if args[k].tobytes() != raw}
     reply["output"] = _take_output(output_fd)
     return reply
 
