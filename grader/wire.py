@@ -18,6 +18,7 @@ import numpy as np
 
 MAX_HEADER_BYTES = 4 << 20
 MAX_ARRAY_BYTES = 256 << 20
+JOIN_BYTES = 8 << 20
 ALLOWED_DTYPES = frozenset(
     np.dtype(t).str
     for t in ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16",
@@ -83,7 +84,11 @@ def send(sock: socket.socket, message: dict) -> None:
         specs.append({"dtype": a.dtype.str, "shape": list(a.shape), "nbytes": a.nbytes})
         blobs.append(a.data.cast("B") if a.nbytes else b"")
     header = json.dumps({"body": body, "arrays": specs}, allow_nan=True).encode()
-    sock.sendall(struct.pack(">I", len(header)) + header)
+    head = struct.pack(">I", len(header)) + header
+    if sum(len(b) for b in blobs) <= JOIN_BYTES:     # one system call for a typical message
+        sock.sendall(b"".join([head, *blobs]))
+        return
+    sock.sendall(head)
     for blob in blobs:
         sock.sendall(blob)
 
@@ -120,10 +125,12 @@ def recv(sock: socket.socket) -> dict:
     specs = [_check_spec(s) for s in header["arrays"]]
     if sum(n for _, _, n in specs) > MAX_ARRAY_BYTES:
         raise WireError("message too large")
-    arrays = []
+    raw = _recv_exact(sock, sum(n for _, _, n in specs))    # all arrays' bytes at once
+    arrays, offset = [], 0
     for dtype, shape, nbytes in specs:
-        raw = _recv_exact(sock, nbytes)
-        arrays.append(np.frombuffer(raw, dtype=dtype).reshape(shape).copy())
+        arrays.append(np.frombuffer(raw, dtype=dtype, count=nbytes // dtype.itemsize, offset=offset)
+                      .reshape(shape).copy())
+        offset += nbytes
     body = decode(header.get("body"), arrays)
     if not isinstance(body, dict):
         raise WireError("message body is not an object")
