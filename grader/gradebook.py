@@ -229,6 +229,9 @@ def _crashes(results: ClassResults) -> list[tuple[str, str, str]]:
     memory limits and modules that would not import."""
     found = []
     for (student, ex), result in sorted(results.results.items()):
+        if result.get("grader_error"):
+            found.append((student, ex, "not graded: " + str(result["grader_error"])[:160]))
+            continue
         if result.get("load_error"):
             found.append((student, ex, "could not be imported: " + result["load_error"].splitlines()[0][:120]))
             continue

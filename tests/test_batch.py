@@ -384,3 +384,26 @@ def test_progress_bar_on_a_terminal_and_lines_otherwise():
         _Printer(plain)(e)
     assert "\r[" in tty.getvalue() and "3/3" in tty.getvalue() and "ETA" in tty.getvalue()
     assert plain.getvalue().splitlines() == [f"{i}/3 s{i} exercise1: 10/10" for i in (1, 2, 3)]
+
+
+def test_a_job_past_its_time_limit_is_recorded_and_the_next_jobs_still_run(tmp_path):
+    # Each call is within the per-call limit, but the job as a whole is not: the
+    # trusted grader is replaced and the other students are graded as usual.
+    cls = tmp_path / "class"
+    (cls / "slow").mkdir(parents=True)
+    (cls / "slow" / "exercise1.py").write_text(
+        (FIX / "correct" / "loops" / "exercise1.py").read_text()
+        + "\nimport time\n_orig = conv_output_size\n"
+          "def conv_output_size(n, f, stride=1, padding=0):\n"
+          "    time.sleep(0.05)\n"
+          "    return _orig(n, f, stride=stride, padding=padding)\n")
+    for name in ("a_ok", "z_ok"):
+        shutil.copytree(FIX / "correct" / "loops", cls / name)
+    opts = batch_mod.Options(submissions=cls, out=tmp_path / "out", exercises=["exercise1"], jobs=1,
+                             job_timeout_s=2.0)
+    batch_mod.run(opts)
+    with open(tmp_path / "out" / "grades.csv", encoding="utf-8") as f:
+        rows = {line.split(",")[0]: line.strip().split(",") for line in f.readlines()[1:]}
+    assert rows["a_ok"][-1] == "10" and rows["z_ok"][-1] == "10"
+    assert rows["slow"][-1] == "0"
+    assert "job time limit" in (tmp_path / "out" / "summary.md").read_text()
