@@ -15,6 +15,7 @@ from grader import catalog, misconceptions, report
 from grader.cases import Case, CaseBook, build_casebook, edge_cases, lecture_cases, make_case, shrink_failure
 from grader.compare import Finding, check
 from grader.errors import UsageError
+from grader.labels_ko import LABELS_KO
 from grader.results import ExerciseResult, FunctionResult
 from grader.sandbox import Worker, WorkerJob, Zygote
 from grader.spec import FunctionSpec, Spec
@@ -150,7 +151,8 @@ def _feedback(spec: Spec, fspec: FunctionSpec, case: Case, finding: Finding, out
               dependency, lang: str) -> str:
     w = report.words(lang)
     kind = w["shrunk"] if case.kind == "shrunk" else w.get(case.kind, case.kind)
-    head = f"[{kind}]" + (f" {case.label}" if case.label else "")
+    label = LABELS_KO.get(case.label, case.label) if lang == "ko" else case.label
+    head = f"[{kind}]" + (f" {label}" if label else "")
     lines = [head, f"{w['input']}: {report.format_inputs(case.args)}"] if finding.code != "missing" else []
     lines.append(report.describe(finding.code, finding.params, case.function, spec.name, lang))
     if finding.code in ("values", "shape", "nonfinite"):

@@ -120,3 +120,11 @@ def test_generated_cases_do_not_depend_on_loaded_modules(function):
     here = {}
     exec(_fingerprint_source(function).replace("print(h.hexdigest())", "out = h.hexdigest()"), here)
     assert here["out"] == fresh
+
+
+def test_every_case_label_has_a_korean_name():
+    from grader.cases import edge_cases, lecture_cases
+    from grader.catalog import FUNCTIONS
+    from grader.labels_ko import LABELS_KO
+    missing = {c.label for f in FUNCTIONS for c in lecture_cases(f) + edge_cases(f)} - set(LABELS_KO)
+    assert not missing
