@@ -210,7 +210,9 @@ def _load_student_module(submission_dir: str, module: str) -> tuple[types.Module
     package.__path__ = [root]
     package.__package__ = "exercises"
     sys.modules["exercises"] = package
-    sys.path[:] = [p for p in sys.path if p not in ("", ".")]
+    # `from exercises.exercise2 import ...` and plain `from exercise2 import ...` both find
+    # the student's own sibling files (after the standard library and site-packages).
+    sys.path[:] = [p for p in sys.path if p not in ("", ".")] + [root]
     sys.meta_path.insert(0, _BlockReference())
     spec = importlib.util.spec_from_file_location(f"exercises.{module}", path)
     mod = importlib.util.module_from_spec(spec)
@@ -222,14 +224,20 @@ def _load_student_module(submission_dir: str, module: str) -> tuple[types.Module
         return None, report
     report["loaded"] = True
     report["functions"] = sorted(n for n, v in vars(mod).items() if callable(v) and not n.startswith("_"))
-    report["siblings"] = sorted(n.split(".", 1)[1] for n in sys.modules
-                                if n.startswith("exercises.") and n != spec.name)
+    report["siblings"] = sorted({n.rpartition(".")[2] for n, m in list(sys.modules.items())
+                                 if n != spec.name and _defined_in(m, root)})
     return mod, report
+
+
+def _defined_in(module, root: str) -> bool:
+    path = getattr(module, "__file__", None)
+    return isinstance(path, str) and os.path.dirname(os.path.realpath(path)) == root
 
 
 def _call(mod, root: str, request: dict, output_fd: int) -> dict:
     module_name = request.get("module")
-    target = mod if module_name is None else sys.modules.get(f"exercises.{module_name}")
+    target = mod if module_name is None else (sys.modules.get(f"exercises.{module_name}")
+                                              or sys.modules.get(module_name))
     name = request["function"]
     fn = getattr(target, name, None) if target is not None else None
     if not callable(fn):

@@ -128,3 +128,15 @@ def test_every_case_label_has_a_korean_name():
     from grader.labels_ko import LABELS_KO
     missing = {c.label for f in FUNCTIONS for c in lecture_cases(f) + edge_cases(f)} - set(LABELS_KO)
     assert not missing
+
+
+def test_plain_sibling_imports_work_and_dependencies_are_named(tmp_path):
+    # `from exercise2 import conv_forward`, as a student running scripts in the folder writes it
+    bad_conv = ref("exercise2").replace("out += b[:, None]", "out -= b[:, None]")
+    plain = ref("exercise4").replace("from exercises.exercise2 import", "from exercise2 import") \
+                            .replace("from exercises.exercise1 import", "from exercise1 import")
+    assert "from exercise2 import" in plain
+    sub = submission(tmp_path, exercise1=ref("exercise1"), exercise2=bad_conv, exercise4=plain)
+    fns = by_name(grade(load_spec("exercise4"), sub))
+    assert fns["relu"].passed
+    assert fns["residual_block_forward"].depends_on_failing == "exercise2.conv_forward"
