@@ -37,7 +37,20 @@ def resolve_submission(path: str | os.PathLike, spec: Spec) -> tuple[str, str]:
         return str(p.resolve()), spec.name
     if p.is_file() and p.suffix == ".py":
         return str(p.resolve().parent), p.stem
-    raise UsageError(f"{path}: no such submission (give a folder holding {spec.name}.py, or a .py file)")
+    raise UsageError(f"{path}: no such submission (give a folder holding {spec.name}.py, a .py file "
+                     f"or a notebook)")
+
+
+def _notebook_folder(path: Path, spec: Spec) -> str:
+    """A private folder holding the notebook's imports and definitions as ``<exercise>.py``."""
+    from grader.archive import ArchiveError, notebook_source
+    try:
+        source, _notes = notebook_source(path.read_bytes(), path.name)
+    except (ArchiveError, OSError) as exc:
+        raise UsageError(f"{path}: {exc}") from None
+    folder = tempfile.mkdtemp(prefix="euron-grade-nb-")
+    Path(folder, f"{spec.name}.py").write_text(source, encoding="utf-8")
+    return folder
 
 
 class _Session:
@@ -248,6 +261,9 @@ def grade(spec: Spec, submission, *, casebook: CaseBook | None = None, seed: int
     is true, the submission is staged in a private folder and confined by
     ``default_confinement``."""
     started = time.monotonic()
+    notebook = None
+    if Path(submission).suffix == ".ipynb" and Path(submission).is_file():
+        submission = notebook = _notebook_folder(Path(submission), spec)
     folder, module = resolve_submission(submission, spec)
     own_zygote = zygote is None
     if own_zygote:
@@ -276,7 +292,8 @@ def grade(spec: Spec, submission, *, casebook: CaseBook | None = None, seed: int
         return result
     finally:
         session.close()
-        if stage is not None:
-            shutil.rmtree(stage, ignore_errors=True)
+        for temporary in (stage, notebook):
+            if temporary is not None:
+                shutil.rmtree(temporary, ignore_errors=True)
         if own_zygote:
             zygote.close()

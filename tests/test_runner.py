@@ -140,3 +140,26 @@ def test_plain_sibling_imports_work_and_dependencies_are_named(tmp_path):
     fns = by_name(grade(load_spec("exercise4"), sub))
     assert fns["relu"].passed
     assert fns["residual_block_forward"].depends_on_failing == "exercise2.conv_forward"
+
+
+def test_a_notebook_can_be_graded(tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# 풀링"),
+                nbformat.v4.new_code_cell("%matplotlib inline\nimport numpy as np"),
+                nbformat.v4.new_code_cell(ref("exercise3").replace("from exercises.exercise1 import _require_int",
+                                                                   "") + "\n" +
+                                          ref("exercise1").split("def conv_output_size")[0].split("import numpy as np")[-1]),
+                nbformat.v4.new_code_cell("print(max_pool_forward(np.ones((1, 1, 4, 4))))")]
+    path = tmp_path / "pooling.ipynb"
+    nbformat.write(nb, str(path))
+    result = grade(load_spec("exercise3"), path)
+    assert result.passed, [f.feedback for f in result.functions if not f.passed]
+
+
+def test_a_broken_notebook_is_a_one_line_usage_error(tmp_path):
+    from grader.errors import UsageError
+    path = tmp_path / "broken.ipynb"
+    path.write_text("{not json")
+    with pytest.raises(UsageError, match="broken.ipynb: not a valid notebook"):
+        grade(load_spec("exercise3"), path)
