@@ -15,6 +15,7 @@ from grader.catalog import FUNCTIONS
 from grader.sandbox import Outcome
 
 FORBIDDEN_WARNINGS = ("overflow", "invalid value", "divide by zero")
+WARNINGS_CHECKED = frozenset({"sigmoid"})   # functions whose calls must not warn (API.md)
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,9 @@ def check(case: Case, outcome: Outcome, tol: Tolerance) -> Finding | None:
         int_inputs = [v.dtype for v in case.args.values() if isinstance(v, np.ndarray)]
         if not (info.keeps_int_dtype and got.dtype in int_inputs):
             return Finding("dtype_int_input", {"got": str(got.dtype)}, got=got)
+    with np.errstate(all="ignore"):    # the common case, in three array operations
+        if (np.abs(got - expected) <= tol.atol + tol.rtol * case.magnitude).all():
+            return check_side_effects(case, outcome)
     got_f = got.astype(np.float64)
     exp_f = expected.astype(np.float64)
     finite = np.isfinite(exp_f)
@@ -121,7 +125,7 @@ def check_side_effects(case: Case, outcome: Outcome) -> Finding | None:
         if after is not None and (after.shape != before.shape or not np.array_equal(
                 after.astype(np.float64), before.astype(np.float64), equal_nan=True)):
             return Finding("modified_input", {"name": name})
-    if case.function == "sigmoid":
+    if case.function in WARNINGS_CHECKED:
         for w in outcome.warnings:
             if w.get("category") == "RuntimeWarning" and any(s in w.get("message", "")
                                                                for s in FORBIDDEN_WARNINGS):

@@ -13,11 +13,11 @@ import numpy as np
 import grader
 from grader import catalog, misconceptions, report
 from grader.cases import Case, CaseBook, build_casebook, edge_cases, lecture_cases, make_case, shrink_failure
-from grader.compare import Finding, check
+from grader.compare import WARNINGS_CHECKED, Finding, check
 from grader.errors import UsageError
 from grader.labels_ko import LABELS_KO
 from grader.results import ExerciseResult, FunctionResult
-from grader.sandbox import Worker, WorkerJob, Zygote
+from grader.sandbox import Outcome, Worker, WorkerJob, Zygote
 from grader.spec import FunctionSpec, Spec
 
 DEFAULT_SEED = 20261129
@@ -70,16 +70,17 @@ class _Session:
                 self.first_hello = self.worker.hello
         return self.worker
 
-    def call(self, case_or_args, function: str, module: str | None = None):
-        args = case_or_args.args if isinstance(case_or_args, Case) else case_or_args
-        info = catalog.FUNCTIONS[function]
-        return self.get().call(function, dict(args), list(info.required), module=module)
+    def call(self, case: Case) -> Outcome:
+        for _, outcome in self.call_cases([case]):
+            return outcome
+        return Outcome(status="died", detail=self.get().exit_detail or "the process is gone")
 
     def call_cases(self, cases: list[Case]):
         """Yield (case, outcome) for ``cases`` in order, pipelined (see ``Worker.call_many``);
         stops after the case that loses the student's process."""
         requests = [{"function": c.function, "args": dict(c.args),
-                     "positional": list(catalog.FUNCTIONS[c.function].required), "module": None}
+                     "positional": list(catalog.FUNCTIONS[c.function].required), "module": None,
+                     "warnings": c.function in WARNINGS_CHECKED}
                     for c in cases]
         yield from zip(cases, self.get().call_many(requests))
 
@@ -117,7 +118,7 @@ def _shrink(session: _Session, spec: Spec, book: CaseBook, function: str):
         if time.monotonic() > deadline:
             return False
         case = make_case(function, "generated", "", args)
-        outcome = session.call(case, function)
+        outcome = session.call(case)
         if outcome.worker_lost:
             return False      # crashes and hangs are reported as found, not shrunk
         return check(case, outcome, spec.tolerance) is not None
@@ -126,7 +127,7 @@ def _shrink(session: _Session, spec: Spec, book: CaseBook, function: str):
     if args is None:
         return None
     case = make_case(function, "shrunk", "", args)
-    outcome = session.call(case, function)
+    outcome = session.call(case)
     finding = check(case, outcome, spec.tolerance)
     return (case, finding, outcome) if finding is not None else None
 

@@ -9,6 +9,7 @@ disk after its privileges are dropped.
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import faulthandler
 import fcntl
@@ -217,6 +218,7 @@ def _load_student_module(submission_dir: str, module: str) -> tuple[types.Module
     spec = importlib.util.spec_from_file_location(f"exercises.{module}", path)
     mod = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = mod
+    already = set(sys.modules)
     try:
         spec.loader.exec_module(mod)
     except BaseException as exc:  # noqa: BLE001 - anything the student raises is reported
@@ -225,7 +227,7 @@ def _load_student_module(submission_dir: str, module: str) -> tuple[types.Module
     report["loaded"] = True
     report["functions"] = sorted(n for n, v in vars(mod).items() if callable(v) and not n.startswith("_"))
     report["siblings"] = sorted({n.rpartition(".")[2] for n, m in list(sys.modules.items())
-                                 if n != spec.name and _defined_in(m, root)})
+                                 if n not in already and n != spec.name and _defined_in(m, root)})
     return mod, report
 
 
@@ -247,14 +249,17 @@ def _call(mod, root: str, request: dict, output_fd: int) -> dict:
     keywords = {k: v for k, v in args.items() if k not in request["positional"]}
     reply: dict = {}
     before = {k: v.tobytes() for k, v in args.items() if isinstance(v, np.ndarray)}
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    caught: list = []
+    with (warnings.catch_warnings(record=True) if request.get("warnings") else contextlib.nullcontext()) as rec:
+        if rec is not None:
+            warnings.simplefilter("always")
+            caught = rec
         try:
             value = fn(*positional, **keywords)
             reply = {"status": "returned", "value": _describe_value(value)}
         except BaseException as exc:  # noqa: BLE001
             reply = {"status": "raised", "error": _describe_error(exc, root)}
-    reply["warnings"] = [{"category": w.category.__name__, "message": str(w.message)[:300]}
+    reply["warnings"] = [{"category": w.category.__name__, "message": _safe_str(w.message)[:300]}
                          for w in caught[:10]]
     # only the inputs the call changed travel back (the grader compares them again)
     reply["inputs_after"] = {k: args[k] for k, raw in before.items() if args[k].tobytes() != raw}
@@ -287,6 +292,7 @@ def serve(sock: socket.socket, job: dict) -> None:
         if job.get("confinement") is not None:
             protections = protections + list(_confine(job["confinement"], workdir))
         _set_limits(job["limits"])
+        warnings.simplefilter("ignore")   # recorded only for the calls that are checked for them
         mod, report = _load_student_module(job["submission_dir"], job["module"])
         report["pid"] = os.getpid()
         report["protections"] = protections
