@@ -346,6 +346,9 @@ class _LocalRunner:
         hide = [str(Path(self.opts.submissions).resolve()), str(Path(self.opts.out).resolve())]
         needed = sorted({j.exercise for j in jobs})
         books = {name: build_casebook(self.specs[name], self.opts.seed) for name in needed}
+        for book in books.values():   # the calls' messages, packed once before the graders fork
+            for function in book.cases:
+                grader.runner._packed_calls(book, function)
         pending = list(reversed(jobs))
         graders = [_Grader(self, zygote, books, stage_root, hide) for _ in range(min(self.width, len(jobs)))]
         done = errors = 0

@@ -11,7 +11,7 @@ import hypothesis
 import numpy as np
 
 import grader
-from grader import catalog, misconceptions, report
+from grader import catalog, misconceptions, report, wire
 from grader.cases import Case, CaseBook, build_casebook, edge_cases, lecture_cases, make_case, shrink_failure
 from grader.compare import WARNINGS_CHECKED, Finding, check
 from grader.errors import UsageError
@@ -53,6 +53,24 @@ def _notebook_folder(path: Path, spec: Spec) -> str:
     return folder
 
 
+def _requests(cases: list[Case]) -> list[dict]:
+    return [{"function": c.function, "args": dict(c.args),
+             "positional": list(catalog.FUNCTIONS[c.function].required), "module": None,
+             "warnings": c.function in WARNINGS_CHECKED}
+            for c in cases]
+
+
+def _packed_calls(book: CaseBook, function: str) -> list:
+    """The request for all of ``function``'s cases in ``book``, packed once per case
+    book (every student gets the same message)."""
+    cache = book.__dict__.setdefault("_packed_calls", {})
+    cases = book.cases[function]
+    entry = cache.get(function)
+    if entry is None or entry[0] is not cases or entry[1] != len(cases):
+        entry = cache[function] = (cases, len(cases), wire.pack({"calls": _requests(cases)}))
+    return entry[1], entry[2]
+
+
 class _Session:
     """The student's process for one exercise run, restarted when a call kills it."""
 
@@ -75,14 +93,14 @@ class _Session:
             return outcome
         return Outcome(status="died", detail=self.get().exit_detail or "the process is gone")
 
-    def call_cases(self, cases: list[Case]):
+    def call_cases(self, cases: list[Case], packed: tuple[int, list] | None = None):
         """Yield (case, outcome) for ``cases`` in order, pipelined (see ``Worker.call_many``);
-        stops after the case that loses the student's process."""
-        requests = [{"function": c.function, "args": dict(c.args),
-                     "positional": list(catalog.FUNCTIONS[c.function].required), "module": None,
-                     "warnings": c.function in WARNINGS_CHECKED}
-                    for c in cases]
-        yield from zip(cases, self.get().call_many(requests))
+        stops after the case that loses the student's process.  ``packed``: the
+        requests for ``cases`` as ``_packed_calls`` made them."""
+        requests = [] if packed is not None else _requests(cases)
+        if packed is not None and packed[0] != len(cases):
+            raise ValueError("packed calls do not match the cases")
+        yield from zip(cases, self.get().call_many(requests, packed=packed))
 
     def close(self) -> None:
         if self.worker is not None:
@@ -93,11 +111,12 @@ EXTRA_FAILURES = 4   # failing outputs collected after the first, to tell miscon
 MAX_FAILURES = 25    # ... looking at no more failing cases than this
 
 
-def _run_cases(session: _Session, spec: Spec, cases: list[Case]) -> tuple[int, int, list]:
+def _run_cases(session: _Session, spec: Spec, cases: list[Case],
+               packed: tuple[int, list] | None = None) -> tuple[int, int, list]:
     """Run ``cases`` in order, stopping a few failures after the first (or when the
     student's process is lost); returns (passed, run, [(case, finding, outcome), ...])."""
     passed, failures, run = 0, [], 0
-    for case, outcome in session.call_cases(cases):
+    for case, outcome in session.call_cases(cases, packed):
         run += 1
         finding = check(case, outcome, spec.tolerance)
         if finding is None:
@@ -195,7 +214,7 @@ def _grade_function(session: _Session, spec: Spec, book: CaseBook, fspec: Functi
                     lang: str) -> FunctionResult:
     started = time.monotonic()
     cases = book.cases[fspec.name]
-    passed, run, failures = _run_cases(session, spec, cases)
+    passed, run, failures = _run_cases(session, spec, cases, _packed_calls(book, fspec.name))
     if not failures:
         return FunctionResult(fspec.name, True, fspec.points, fspec.points, "", cases_passed=passed,
                               cases_run=run, elapsed_s=time.monotonic() - started)

@@ -268,6 +268,7 @@ class Worker:
         self.hello: dict = {}
         self.exit_detail = ""
         self._pending = 0
+        self._timeout = None
         payload = {
             "submission_dir": os.path.abspath(job.submission_dir),
             "module": job.module,
@@ -289,6 +290,7 @@ class Worker:
         except (wire.WireError, OSError, TypeError, ValueError):
             self.hello = {"loaded": False, "died": True}
             self._lose("died")
+        self._replies = wire.Receiver(self.sock)
 
     @property
     def loaded(self) -> bool:
@@ -301,7 +303,12 @@ class Worker:
             return outcome
         return Outcome(status="died", detail=self.exit_detail or "the process is gone")
 
-    def call_many(self, requests: list[dict]):
+    def _set_timeout(self, seconds: float) -> None:
+        if self._timeout != seconds:     # each settimeout costs system calls
+            self.sock.settimeout(seconds)
+            self._timeout = seconds
+
+    def call_many(self, requests: list[dict], packed: tuple[int, list] | None = None):
         """Send every call at once and yield each outcome as it arrives.
 
         The student's process reads the whole batch before it answers (so
@@ -309,7 +316,8 @@ class Worker:
         each call as soon as it returns: no round trip per call, and each call
         still has its own time limit.  Stop iterating early and the replies
         still due are drained before the next request.  Nothing more is
-        yielded once the process is lost.
+        yielded once the process is lost.  ``packed``: (number of calls,
+        ``wire.pack({"calls": [...]})``), sent instead of ``requests``.
         """
         if not self.alive:
             return
@@ -317,13 +325,13 @@ class Worker:
         if not self.alive:
             return
         try:
-            self.sock.settimeout(self.job.limits.time_s)
-            wire.send(self.sock, {"calls": requests})
+            self._set_timeout(self.job.limits.time_s)
+            wire.send_packed(self.sock, packed[1] if packed is not None else wire.pack({"calls": requests}))
         except OSError:
             self._lose("died")
             yield Outcome(status="died", detail=self.exit_detail)
             return
-        self._pending = len(requests)
+        self._pending = packed[0] if packed is not None else len(requests)
         while self._pending and self.alive:
             outcome = self._next_reply()
             yield outcome
@@ -333,8 +341,8 @@ class Worker:
     def _next_reply(self) -> Outcome:
         self._pending -= 1
         try:
-            self.sock.settimeout(self.job.limits.time_s)
-            reply = wire.recv(self.sock)
+            self._set_timeout(self.job.limits.time_s)
+            reply = self._replies.recv()
         except socket.timeout:
             self._lose("timeout")
             return Outcome(status="timeout", detail=f"took longer than {self.job.limits.time_s:g} s")

@@ -62,20 +62,22 @@ def encode(value, arrays: list) -> object:
 
 def decode(tree, arrays: list):
     """Inverse of :func:`encode`."""
-    if isinstance(tree, dict):
-        if set(tree) == {"__array__"}:
+    if type(tree) is dict:
+        if len(tree) == 1 and "__array__" in tree:
             index = tree["__array__"]
             if not isinstance(index, int) or not 0 <= index < len(arrays):
                 raise WireError("array reference out of range")
             return arrays[index]
         return {k: decode(v, arrays) for k, v in tree.items()}
-    if isinstance(tree, list):
+    if type(tree) is list:
         return [decode(v, arrays) for v in tree]
     return tree
 
 
-def send(sock: socket.socket, message: dict) -> None:
-    """Send ``message`` (a dict that may hold arrays anywhere inside)."""
+def pack(message: dict) -> list:
+    """``message`` as the buffers to send, back to back (see :func:`send_packed`).
+
+    A message sent many times (the same calls for every student) is packed once."""
     arrays: list[np.ndarray] = []
     body = encode(message, arrays)
     blobs, specs = [], []
@@ -86,11 +88,19 @@ def send(sock: socket.socket, message: dict) -> None:
     header = json.dumps({"body": body, "arrays": specs}, allow_nan=True).encode()
     head = struct.pack(">I", len(header)) + header
     if sum(len(b) for b in blobs) <= JOIN_BYTES:     # one system call for a typical message
-        sock.sendall(b"".join([head, *blobs]))
-        return
-    sock.sendall(head)
-    for blob in blobs:
-        sock.sendall(blob)
+        return [b"".join([head, *blobs])]
+    return [head, *blobs]
+
+
+def send_packed(sock: socket.socket, buffers: list) -> None:
+    """Send what :func:`pack` returned."""
+    for buffer in buffers:
+        sock.sendall(buffer)
+
+
+def send(sock: socket.socket, message: dict) -> None:
+    """Send ``message`` (a dict that may hold arrays anywhere inside)."""
+    send_packed(sock, pack(message))
 
 
 def _check_spec(spec) -> tuple[np.dtype, tuple[int, ...], int]:
@@ -111,13 +121,9 @@ def _check_spec(spec) -> tuple[np.dtype, tuple[int, ...], int]:
     return dtype, tuple(shape), expected
 
 
-def recv(sock: socket.socket) -> dict:
-    """Receive one message; raises WireError on anything malformed."""
-    (length,) = struct.unpack(">I", _recv_exact(sock, 4))
-    if length > MAX_HEADER_BYTES:
-        raise WireError("header too large")
+def _parse_header(data) -> tuple[dict, list]:
     try:
-        header = json.loads(_recv_exact(sock, length))
+        header = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise WireError("header is not JSON") from exc
     if not isinstance(header, dict) or not isinstance(header.get("arrays"), list):
@@ -125,7 +131,10 @@ def recv(sock: socket.socket) -> dict:
     specs = [_check_spec(s) for s in header["arrays"]]
     if sum(n for _, _, n in specs) > MAX_ARRAY_BYTES:
         raise WireError("message too large")
-    raw = _recv_exact(sock, sum(n for _, _, n in specs))    # all arrays' bytes at once
+    return header, specs
+
+
+def _build(header: dict, specs: list, raw) -> dict:
     arrays, offset = [], 0
     for dtype, shape, nbytes in specs:
         arrays.append(np.frombuffer(raw, dtype=dtype, count=nbytes // dtype.itemsize, offset=offset)
@@ -135,3 +144,55 @@ def recv(sock: socket.socket) -> dict:
     if not isinstance(body, dict):
         raise WireError("message body is not an object")
     return body
+
+
+def recv(sock: socket.socket) -> dict:
+    """Receive one message; raises WireError on anything malformed."""
+    (length,) = struct.unpack(">I", _recv_exact(sock, 4))
+    if length > MAX_HEADER_BYTES:
+        raise WireError("header too large")
+    header, specs = _parse_header(_recv_exact(sock, length))
+    raw = _recv_exact(sock, sum(n for _, _, n in specs))    # all arrays' bytes at once
+    return _build(header, specs, raw)
+
+
+class Receiver:
+    """Receives messages from one socket through a buffer: replies that are
+    already queued cost one system call for many of them, not three each.
+    Same checks and errors as :func:`recv`; the socket's timeout applies to
+    every wait for more bytes."""
+
+    CHUNK = 1 << 16
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buf = bytearray()
+        self.pos = 0
+
+    def _take(self, n: int) -> bytes:
+        available = len(self.buf) - self.pos
+        if available < n:
+            if self.pos:
+                del self.buf[:self.pos]
+                self.pos = 0
+            if n > self.CHUNK:      # a large message: read the rest of it straight
+                rest = _recv_exact(self.sock, n - available)
+                data = bytes(self.buf) + rest
+                self.buf = bytearray()
+                return data
+            while len(self.buf) < n:
+                chunk = self.sock.recv(self.CHUNK)
+                if not chunk:
+                    raise PeerClosed("connection closed")
+                self.buf += chunk
+        data = bytes(self.buf[self.pos:self.pos + n])
+        self.pos += n
+        return data
+
+    def recv(self) -> dict:
+        (length,) = struct.unpack(">I", self._take(4))
+        if length > MAX_HEADER_BYTES:
+            raise WireError("header too large")
+        header, specs = _parse_header(self._take(length))
+        raw = self._take(sum(n for _, _, n in specs))
+        return _build(header, specs, raw)
