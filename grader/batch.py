@@ -23,6 +23,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import pickle
 import select
 import shutil
 import signal
@@ -336,7 +337,6 @@ class _LocalRunner:
         self.width = opts.jobs if opts.jobs > 0 else (os.cpu_count() or 1)
 
     def run(self, jobs: list[Job], store: Store, version: str, progress) -> tuple[int, list[str]]:
-        from grader.cases import build_casebook
         from grader.sandbox import Zygote
         zygote = Zygote()            # first: the reference is imported by the case books below
         import grader.report         # noqa: F401 - loaded once here, not in every job's process
@@ -345,7 +345,7 @@ class _LocalRunner:
         os.chmod(stage_root, 0o711)  # each job's folder in it is 0700, owned by that job's uid
         hide = [str(Path(self.opts.submissions).resolve()), str(Path(self.opts.out).resolve())]
         needed = sorted({j.exercise for j in jobs})
-        books = {name: build_casebook(self.specs[name], self.opts.seed) for name in needed}
+        books = _build_casebooks([self.specs[name] for name in needed], self.opts.seed, self.width)
         for book in books.values():   # the calls' messages, packed once before the graders fork
             for function in book.cases:
                 grader.runner._packed_calls(book, function)
@@ -355,9 +355,12 @@ class _LocalRunner:
         protections: list[str] = []
 
         def finished(grader: _Grader, answer: bytes | None, why: str) -> None:
-            nonlocal done, errors, protections
-            job = grader.job
+            job, elapsed = grader.job, time.monotonic() - grader.started
             grader.job = None
+            record(job, elapsed, answer, why)
+
+        def record(job: Job, elapsed: float, answer: bytes | None, why: str) -> None:
+            nonlocal done, errors, protections
             ok, result, report = self._finish(job, answer, why)
             errors += not ok
             done += 1
@@ -367,7 +370,7 @@ class _LocalRunner:
             if progress:
                 progress(Progress(done, len(jobs), job.student, job.exercise,
                                   float(result.get("score", 0.0)), float(result.get("max_score", 0.0)),
-                                  "graded" if ok else "error", time.monotonic() - grader.started))
+                                  "graded" if ok else "error", elapsed))
 
         try:
             while pending or any(g.job for g in graders):
@@ -382,7 +385,11 @@ class _LocalRunner:
                     g.data.extend(chunk)
                     answer = g.answer()
                     if answer is not None:
-                        finished(g, answer, "")
+                        job, elapsed = g.job, time.monotonic() - g.started
+                        g.job = None
+                        if pending:   # the grader goes on with the next job while this one is stored
+                            g.give(pending.pop())
+                        record(job, elapsed, answer, "")
                     elif not chunk:   # the grading process died: record, replace it
                         finished(g, None, "the grading process ended without a result")
                         g.stop()
@@ -418,6 +425,70 @@ class _LocalRunner:
         store.put(job.student, job.exercise, content_hash=job.content_hash, grader_version=version,
                   seed=int(result.get("seed", 0)) if ok else -1, result=result, report_md=report,
                   status="graded" if ok else "error")
+
+
+def _build_casebooks(specs, seed: int, width: int) -> dict:
+    """The case books of ``specs``. With two or more jobs, every other book is built
+    at the same time in a forked child of this (trusted) process, which has run no
+    student code, and comes back pickled; anything wrong there and the parent
+    builds those books itself. Same books either way (generation is seeded)."""
+    from grader import catalog
+    from grader.cases import build_casebook
+    theirs, mine = specs[::2], specs[1::2]
+    if width < 2 or not mine:
+        return {s.name: build_casebook(s, seed) for s in specs}
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the helper process
+        code = 1
+        try:
+            os.close(read_fd)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            data = pickle.dumps({s.name: build_casebook(s, seed) for s in theirs}, protocol=5)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(write_fd, view):]
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    try:
+        books = {s.name: build_casebook(s, seed) for s in mine}
+        chunks = []
+        with os.fdopen(read_fd, "rb") as pipe:
+            read_fd = -1
+            while chunk := pipe.read(1 << 20):
+                chunks.append(chunk)
+    finally:
+        if read_fd >= 0:
+            os.close(read_fd)
+        _, status = os.waitpid(pid, 0)
+    got = None
+    if status == 0:
+        try:
+            got = pickle.loads(b"".join(chunks))
+        except Exception:  # noqa: BLE001 - rebuilt below
+            got = None
+    for spec in theirs:
+        book = got.get(spec.name) if isinstance(got, dict) else None
+        if book is None:
+            book = build_casebook(spec, seed)
+        else:
+            _refreeze(book)
+            for fn in spec.functions:
+                catalog.reference(fn.name)   # loaded here too, as if built here
+        books[spec.name] = book
+    return {s.name: books[s.name] for s in specs}
+
+
+def _refreeze(book) -> None:
+    """Arrays come back from pickle writable; the case book's are read-only."""
+    import numpy as np
+    for cases in book.cases.values():
+        for case in cases:
+            for value in [*case.args.values(), case.expected, case.magnitude]:
+                if isinstance(value, np.ndarray):
+                    value.setflags(write=False)
 
 
 def _kill(pid: int) -> None:
