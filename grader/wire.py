@@ -68,10 +68,13 @@ def decode(tree, arrays: list):
             if not isinstance(index, int) or not 0 <= index < len(arrays):
                 raise WireError("array reference out of range")
             return arrays[index]
-        return {k: decode(v, arrays) for k, v in tree.items()}
+        return {k: (decode(v, arrays) if type(v) in _NESTED else v) for k, v in tree.items()}
     if type(tree) is list:
-        return [decode(v, arrays) for v in tree]
+        return [decode(v, arrays) if type(v) in _NESTED else v for v in tree]
     return tree
+
+
+_NESTED = (dict, list)   # json.loads makes exactly these; everything else is a leaf
 
 
 def pack(message: dict) -> list:
