@@ -321,7 +321,7 @@ class Worker:
         """
         if not self.alive:
             return
-        self._drain()
+        self.drain()
         if not self.alive:
             return
         try:
@@ -354,7 +354,7 @@ class Worker:
             return Outcome(status="garbled", detail=f"sent an invalid reply ({exc})")
         return _outcome_from_reply(reply)
 
-    def _drain(self) -> None:
+    def drain(self) -> None:
         """Read and drop the replies of calls nobody waits for any more."""
         while self._pending and self.alive:
             self._next_reply()

@@ -234,3 +234,23 @@ def test_receiver_rejects_what_recv_rejects():
         wire.Receiver(b).recv()
     a.close()
     b.close()
+
+
+def test_a_crash_among_drained_calls_does_not_pass_the_next_function(tmp_path):
+    # max_pool fails early (its remaining calls are drained), then kills the process on a
+    # later call; avg_pool must still be graded on every case, in a new process.
+    (tmp_path / "exercise3.py").write_text(
+        GOOD.replace("def max_pool_forward(x, size=2, stride=2):\n",
+                     "_calls = [0]\n"
+                     "def max_pool_forward(x, size=2, stride=2):\n"
+                     "    _calls[0] += 1\n"
+                     "    if _calls[0] == 12:\n"
+                     "        import os; os._exit(1)\n"
+                     "    return _max(x, size, stride) + 1.0\n\n"
+                     "def _max(x, size=2, stride=2):\n")
+        + "\ndef global_avg_pool(x):\n    return x.mean(axis=(2, 3))\n")
+    result = grade(spec(), tmp_path)
+    fns = {f.name: f for f in result.functions}
+    assert not fns["max_pool_forward"].passed
+    avg = fns["avg_pool_forward"]
+    assert avg.passed and avg.cases_run == avg.cases_passed > 10
