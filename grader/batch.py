@@ -23,7 +23,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import pickle
 import select
 import shutil
 import signal
@@ -337,6 +336,7 @@ class _LocalRunner:
         self.width = opts.jobs if opts.jobs > 0 else (os.cpu_count() or 1)
 
     def run(self, jobs: list[Job], store: Store, version: str, progress) -> tuple[int, list[str]]:
+        from grader.cases import build_casebook
         from grader.sandbox import Zygote
         zygote = Zygote()            # first: the reference is imported by the case books below
         import grader.report         # noqa: F401 - loaded once here, not in every job's process
@@ -345,7 +345,7 @@ class _LocalRunner:
         os.chmod(stage_root, 0o711)  # each job's folder in it is 0700, owned by that job's uid
         hide = [str(Path(self.opts.submissions).resolve()), str(Path(self.opts.out).resolve())]
         needed = sorted({j.exercise for j in jobs})
-        books = _build_casebooks([self.specs[name] for name in needed], self.opts.seed, self.width)
+        books = {name: build_casebook(self.specs[name], self.opts.seed) for name in needed}
         for book in books.values():   # the calls' messages, packed once before the graders fork
             for function in book.cases:
                 grader.runner._packed_calls(book, function)
@@ -425,70 +425,6 @@ class _LocalRunner:
         store.put(job.student, job.exercise, content_hash=job.content_hash, grader_version=version,
                   seed=int(result.get("seed", 0)) if ok else -1, result=result, report_md=report,
                   status="graded" if ok else "error")
-
-
-def _build_casebooks(specs, seed: int, width: int) -> dict:
-    """The case books of ``specs``. With two or more jobs, every other book is built
-    at the same time in a forked child of this (trusted) process, which has run no
-    student code, and comes back pickled; anything wrong there and the parent
-    builds those books itself. Same books either way (generation is seeded)."""
-    from grader import catalog
-    from grader.cases import build_casebook
-    theirs, mine = specs[::2], specs[1::2]
-    if width < 2 or not mine:
-        return {s.name: build_casebook(s, seed) for s in specs}
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the helper process
-        code = 1
-        try:
-            os.close(read_fd)
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-            data = pickle.dumps({s.name: build_casebook(s, seed) for s in theirs}, protocol=5)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(write_fd, view):]
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write_fd)
-    try:
-        books = {s.name: build_casebook(s, seed) for s in mine}
-        chunks = []
-        with os.fdopen(read_fd, "rb") as pipe:
-            read_fd = -1
-            while chunk := pipe.read(1 << 20):
-                chunks.append(chunk)
-    finally:
-        if read_fd >= 0:
-            os.close(read_fd)
-        _, status = os.waitpid(pid, 0)
-    got = None
-    if status == 0:
-        try:
-            got = pickle.loads(b"".join(chunks))
-        except Exception:  # noqa: BLE001 - rebuilt below
-            got = None
-    for spec in theirs:
-        book = got.get(spec.name) if isinstance(got, dict) else None
-        if book is None:
-            book = build_casebook(spec, seed)
-        else:
-            _refreeze(book)
-            for fn in spec.functions:
-                catalog.reference(fn.name)   # loaded here too, as if built here
-        books[spec.name] = book
-    return {s.name: books[s.name] for s in specs}
-
-
-def _refreeze(book) -> None:
-    """Arrays come back from pickle writable; the case book's are read-only."""
-    import numpy as np
-    for cases in book.cases.values():
-        for case in cases:
-            for value in [*case.args.values(), case.expected, case.magnitude]:
-                if isinstance(value, np.ndarray):
-                    value.setflags(write=False)
 
 
 def _kill(pid: int) -> None:

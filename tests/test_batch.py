@@ -407,26 +407,3 @@ def test_a_job_past_its_time_limit_is_recorded_and_the_next_jobs_still_run(tmp_p
     assert rows["a_ok"][-1] == "10" and rows["z_ok"][-1] == "10"
     assert rows["slow"][-1] == "0"
     assert "job time limit" in (tmp_path / "out" / "summary.md").read_text()
-
-
-def test_case_books_built_in_two_processes_are_the_same_books():
-    import numpy as np
-    from grader.cases import build_casebook
-    from grader.spec import load_spec
-    specs = [load_spec(name) for name in ("exercise1", "exercise3", "exercise5")]
-    books = batch_mod._build_casebooks(specs, 7, width=2)
-    assert list(books) == [s.name for s in specs]
-    for spec in specs:
-        ours, plain = books[spec.name], build_casebook(spec, 7)
-        assert list(ours.cases) == list(plain.cases)
-        for fname, cases in plain.cases.items():
-            assert len(ours.cases[fname]) == len(cases)
-            for a, b in zip(ours.cases[fname], cases):
-                assert (a.function, a.kind, a.label, a.raises) == (b.function, b.kind, b.label, b.raises)
-                for x, y in [*zip(a.args.values(), b.args.values()), (a.expected, b.expected),
-                             (a.magnitude, b.magnitude)]:
-                    if isinstance(y, np.ndarray):
-                        assert x.dtype == y.dtype and np.array_equal(x, y, equal_nan=y.dtype.kind == "f")
-                        assert not x.flags.writeable
-                    else:
-                        assert x == y
