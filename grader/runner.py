@@ -93,7 +93,11 @@ class _Session:
     def call(self, case: Case) -> Outcome:
         for _, outcome in self.call_cases([case]):
             return outcome
-        return Outcome(status="died", detail=self.get().exit_detail or "the process is gone")
+        return Outcome(status="died", detail=self.exit_detail() or "the process is gone")
+
+    def exit_detail(self) -> str:
+        """How the current student process ended (without starting a new one)."""
+        return self.worker.exit_detail if self.worker is not None else ""
 
     def call_cases(self, cases: list[Case], packed: tuple[int, list] | None = None):
         """Yield (case, outcome) for ``cases`` in order, pipelined (see ``Worker.call_many``);
@@ -130,7 +134,7 @@ def _run_cases(session: _Session, spec: Spec, cases: list[Case],
             return passed, run, failures
     if run < len(cases):    # the process vanished between calls: never a pass on fewer cases
         case = cases[run]
-        outcome = Outcome(status="died", detail=session.get().exit_detail or "ended unexpectedly")
+        outcome = Outcome(status="died", detail=session.exit_detail() or "ended unexpectedly")
         failures.append((case, check(case, outcome, spec.tolerance), outcome))
     return passed, run, failures
 
