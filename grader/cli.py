@@ -23,7 +23,15 @@ class ExerciseGroup(click.Group):
             spec = load_spec(name)
         except GraderError:
             return None
-        return _exercise_command(spec.name)
+        return _exercise_command(spec.name, spec.title_en)
+
+    def list_commands(self, ctx):
+        from grader.spec import all_specs
+        try:
+            exercises = [s.name for s in all_specs()]
+        except GraderError:
+            exercises = []
+        return exercises + super().list_commands(ctx)
 
     def resolve_command(self, ctx, args):
         name = args[0] if args else None
@@ -35,8 +43,9 @@ class ExerciseGroup(click.Group):
         return super().resolve_command(ctx, args)
 
 
-def _exercise_command(exercise: str) -> click.Command:
-    @click.command(name=exercise, help=f"Grade {exercise}.py of the project in the current directory.")
+def _exercise_command(exercise: str, title: str) -> click.Command:
+    @click.command(name=exercise, help=f"Grade {exercise}.py of the project in the current directory.",
+                   short_help=f"Grade {exercise}: {title}.")
     @click.option("--submission", "submission", type=click.Path(), default=None,
                   help="A .py file, or a folder holding the exercise file (default: ./exercises).")
     @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
