@@ -47,6 +47,7 @@ class CaseBook:
     seed: int
     examples: int
     cases: dict[str, list[Case]] = field(default_factory=dict)
+    packed_calls: dict = field(default_factory=dict, repr=False, compare=False)   # filled by runner
 
 
 def _frozen(a) -> np.ndarray:

@@ -63,7 +63,7 @@ def _requests(cases: list[Case]) -> list[dict]:
 def _packed_calls(book: CaseBook, function: str) -> list:
     """The request for all of ``function``'s cases in ``book``, packed once per case
     book (every student gets the same message)."""
-    cache = book.__dict__.setdefault("_packed_calls", {})
+    cache = book.packed_calls
     cases = book.cases[function]
     entry = cache.get(function)
     if entry is None or entry[0] is not cases or entry[1] != len(cases):
