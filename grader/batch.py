@@ -1,15 +1,17 @@
 """Grading a whole class: submissions -> jobs -> results store -> gradebook.
 
-One job is one (student, exercise). The parent reads the class, starts the
-zygote (before anything imports the reference solutions), builds every
-exercise's case book once, then forks one short-lived *trusted* grading
-process per job, at most ``jobs`` at a time. That process copies the
-student's files into a private folder, grades them with
-``grader.runner.grade`` (whose untrusted worker, forked by the zygote, is
-confined by ``grader.hardening``) and sends back the result as JSON on a
-pipe. The parent commits each result to the store as it arrives; the
-gradebook is written from the store at the end. Nothing is reused between
-students: every job has its own processes, folder and uid.
+One job is one student: the exercises of theirs to grade. The parent reads
+the class, starts the zygote (before anything imports the reference
+solutions), builds every exercise's case book once, then forks ``jobs``
+long-lived *trusted* grading processes and feeds them one job at a time.
+For a job, a grading process copies the student's files into a private
+folder and asks the zygote for one untrusted worker (confined by
+``grader.hardening``), in which ``grader.runner.grade`` grades the
+student's exercises one after another; each exercise's result goes back to
+the parent as JSON on a pipe as soon as it is graded, and the parent commits
+it to the store at once. The gradebook is written from the store at the
+end. Nothing is reused between students: every student has their own
+worker, folder and uid.
 
 With ``scheduler`` set, the same jobs go to a Dask cluster instead; each
 Dask task grades its jobs in a fresh ``python -m grader.batch`` process that
@@ -75,21 +77,21 @@ class Options:
 
 @dataclasses.dataclass
 class Job:
-    """One student's exercise to grade, with all of the student's files
-    (an exercise may import an earlier one)."""
+    """One student's exercises to grade (in this order, in one worker of their
+    own), with all of the student's files (an exercise may import an earlier one)."""
 
     student: str
-    exercise: str
+    exercises: list[str]
     content_hash: str
     files: dict[str, bytes]
 
     def to_json(self) -> dict:
-        return {"student": self.student, "exercise": self.exercise, "content_hash": self.content_hash,
+        return {"student": self.student, "exercises": list(self.exercises), "content_hash": self.content_hash,
                 "files": {k: base64.b64encode(v).decode() for k, v in self.files.items()}}
 
     @classmethod
     def from_json(cls, data: dict) -> "Job":
-        return cls(data["student"], data["exercise"], data["content_hash"],
+        return cls(data["student"], list(data["exercises"]), data["content_hash"],
                    {k: base64.b64decode(v) for k, v in data["files"].items()})
 
 
@@ -120,9 +122,9 @@ class Summary:
     protections: list[str]
 
 
-def job_uid(student: str, exercise: str) -> int:
-    """A uid of its own for every job, the same in every run (reports name it)."""
-    digest = int(hashlib.sha256(f"{student}\0{exercise}".encode()).hexdigest()[:12], 16)
+def student_uid(student: str) -> int:
+    """A uid of its own for every student, the same in every run (reports name it)."""
+    digest = int(hashlib.sha256(student.encode()).hexdigest()[:12], 16)
     return hardening.UID_BASE + digest % (2**31 - 2 - hardening.UID_BASE)
 
 
@@ -164,15 +166,17 @@ def run(opts: Options, progress: Callable[[Progress], None] | None = None) -> Su
         version = grader.__version__
         jobs, skipped = [], 0
         for sub in subs:
+            todo = []
             for spec in specs:
                 if f"{spec.name}.py" not in sub.files:
                     continue
-                job = Job(sub.student, spec.name, sub.content_hash, sub.files)
-                if opts.resume and store.is_current(job.student, job.exercise, content_hash=job.content_hash,
+                if opts.resume and store.is_current(sub.student, spec.name, content_hash=sub.content_hash,
                                                     grader_version=version, seed=opts.seed):
                     skipped += 1
                     continue
-                jobs.append(job)
+                todo.append(spec.name)
+            if todo:
+                jobs.append(Job(sub.student, todo, sub.content_hash, sub.files))
         protections: list[str] = []
         errors = 0
         if jobs:
@@ -180,7 +184,7 @@ def run(opts: Options, progress: Callable[[Progress], None] | None = None) -> Su
             errors, protections = runner.run(jobs, store, version, progress)
         classres = _class_results(store, specs, subs, roster, problems)
         written = gradebook.write_gradebook(out, classres)
-    return Summary(graded=len(jobs) - errors, skipped=skipped, errors=errors, students=len(classres.students),
+    return Summary(graded=sum(len(j.exercises) for j in jobs) - errors, skipped=skipped, errors=errors, students=len(classres.students),
                    problems=problems, written=written, protections=protections)
 
 
@@ -225,32 +229,54 @@ def _error_result(spec_name: str, functions, message: str) -> dict:
 
 # -- grading one job (in a trusted process) ---------------------------------------------
 
-def grade_job(job: Job, spec, casebook, zygote, *, seed: int, lang: str, confine: bool,
-              stage_root: str, hide: list[str]) -> dict:
-    """Grade one job; returns {"result": dict, "report_md": str}. Runs in a
-    process of its own, never in the batch parent."""
+def student_limits(specs) -> "Limits":
+    """The rlimits of a worker that grades all of ``specs`` for one student: the
+    largest of each limit, and their CPU times added up."""
+    from grader.sandbox import Limits
+    limits = [s.limits for s in specs]
+    return Limits(time_s=max(lim.time_s for lim in limits), import_time_s=max(lim.import_time_s for lim in limits),
+                  memory_mb=max(lim.memory_mb for lim in limits), cpu_s=sum(lim.cpu_s for lim in limits),
+                  nproc=max(lim.nproc for lim in limits), file_mb=max(lim.file_mb for lim in limits))
+
+
+def grade_job(job: Job, specs: dict, casebooks: dict, zygote, *, seed: int, lang: str, confine: bool,
+              stage_root: str, hide: list[str], emit: Callable[[dict], None]) -> None:
+    """Grade the student's exercises one after another in one worker of theirs;
+    ``emit`` gets {"exercise", "result", "report_md"} (or {"exercise", "error"})
+    for each as soon as it is graded. Runs in a process of its own, never in
+    the batch parent."""
     from grader.report import render_markdown
-    from grader.runner import grade
-    stage = os.path.join(stage_root, f"{hashlib.sha256(f'{job.student}/{job.exercise}'.encode()).hexdigest()[:16]}")
+    from grader.runner import Session, grade
+    from grader.sandbox import WorkerJob
+    stage = os.path.join(stage_root, hashlib.sha256(job.student.encode()).hexdigest()[:16])
     os.makedirs(stage, mode=0o700)
     for name, data in job.files.items():
         with open(os.path.join(stage, name), "wb") as f:
             f.write(data)
     confinement = None
-    uid = job_uid(job.student, job.exercise)
     if confine:
         confinement = hardening.standard_confinement(
-            uid=uid if os.geteuid() == 0 else None, hide=hide + [stage_root], writable=[stage])
+            uid=student_uid(job.student) if os.geteuid() == 0 else None, hide=hide + [stage_root],
+            writable=[stage])
+    first = specs[job.exercises[0]]
+    session = Session(zygote, WorkerJob(stage, first.name, first.limits, confinement,
+                                        process_limits=student_limits([specs[e] for e in job.exercises])))
     try:
-        result = grade(spec, stage, casebook=casebook, seed=seed, zygote=zygote,
-                       confinement=confinement, lang=lang)
+        for exercise in job.exercises:
+            try:
+                result = grade(specs[exercise], stage, casebook=casebooks[exercise], seed=seed, lang=lang,
+                               session=session)
+                result.submission = job.student
+                answer = {"exercise": exercise, "result": json.loads(json.dumps(result.to_dict(), default=_plain)),
+                          "report_md": render_markdown(result, lang)}
+            except Exception as exc:  # noqa: BLE001 - reported to the parent as data
+                answer = {"exercise": exercise, "error": f"{type(exc).__name__}: {exc}"[:500]}
+            emit(answer)
     finally:
-        # Whatever the student's processes left running was killed by the zygote
-        # (their subreaper) when the worker was reaped; nothing else runs as ``uid``.
+        # Whatever the student's processes left running is killed by the zygote
+        # (their subreaper) when the worker is reaped; nothing else runs as its uid.
+        session.close()
         shutil.rmtree(stage, ignore_errors=True)
-    result.submission = job.student
-    return {"result": json.loads(json.dumps(result.to_dict(), default=_plain)),
-            "report_md": render_markdown(result, lang)}
 
 
 def _plain(value):
@@ -268,8 +294,9 @@ def _write_frame(fd: int, payload: bytes) -> None:
 
 class _Grader:
     """A trusted grading process, forked once after the case books exist, that
-    grades one job after another (each in a fresh student worker from the
-    zygote). Jobs and answers are length-prefixed JSON on two pipes."""
+    grades one job (student) after another, each in a fresh student worker from
+    the zygote. Jobs go out and answers come back as length-prefixed JSON
+    frames on two pipes: one frame per graded exercise, then ``{"done": true}``."""
 
     def __init__(self, runner: "_LocalRunner", zygote, books, stage_root: str, hide: list[str]) -> None:
         jobs_r, jobs_w = os.pipe()
@@ -288,19 +315,29 @@ class _Grader:
         os.close(answers_w)
         self.pid, self.jobs_w, self.fd = pid, jobs_w, answers_r
         self.job: Job | None = None
+        self.answered: set[str] = set()
         self.data = bytearray()
         self.started = 0.0
 
     def give(self, job: Job) -> None:
-        self.job, self.data, self.started = job, bytearray(), time.monotonic()
+        self.job, self.answered, self.started = job, set(), time.monotonic()
         _write_frame(self.jobs_w, json.dumps(job.to_json()).encode())
 
-    def answer(self) -> bytes | None:
-        """The answer, once all of it has arrived."""
-        if len(self.data) < 4:
-            return None
-        (length,) = struct.unpack(">I", self.data[:4])
-        return bytes(self.data[4:4 + length]) if len(self.data) >= 4 + length else None
+    def frames(self) -> list[dict]:
+        """The answers that have arrived in full (taken out of the buffer)."""
+        out = []
+        while len(self.data) >= 4:
+            (length,) = struct.unpack(">I", self.data[:4])
+            if len(self.data) < 4 + length:
+                break
+            raw = bytes(self.data[4:4 + length])
+            del self.data[:4 + length]
+            try:
+                frame = json.loads(raw)
+            except ValueError:
+                frame = {}
+            out.append(frame if isinstance(frame, dict) else {})
+        return out
 
     def stop(self) -> None:
         for fd in (self.jobs_w, self.fd):
@@ -312,23 +349,29 @@ class _Grader:
 
 
 def _serve_jobs(runner, zygote, books, stage_root, hide, jobs_r: int, answers_w: int) -> None:
+    def emit(answer: dict) -> None:
+        answered.add(answer["exercise"])
+        _write_frame(answers_w, json.dumps(answer, ensure_ascii=False).encode())
+
     with os.fdopen(jobs_r, "rb") as jobs:
         while True:
             header = jobs.read(4)
             if len(header) < 4:
                 return
             job = Job.from_json(json.loads(jobs.read(struct.unpack(">I", header)[0])))
+            answered: set[str] = set()
             try:
-                answer = grade_job(job, runner.specs[job.exercise], books[job.exercise], zygote,
-                                   seed=runner.opts.seed, lang=runner.opts.lang, confine=runner.opts.confine,
-                                   stage_root=stage_root, hide=hide)
+                grade_job(job, runner.specs, books, zygote, seed=runner.opts.seed, lang=runner.opts.lang,
+                          confine=runner.opts.confine, stage_root=stage_root, hide=hide, emit=emit)
             except Exception as exc:  # noqa: BLE001 - reported to the parent as data
-                answer = {"error": f"{type(exc).__name__}: {exc}"[:500]}
-            _write_frame(answers_w, json.dumps(answer, ensure_ascii=False).encode())
+                for exercise in job.exercises:
+                    if exercise not in answered:
+                        emit({"exercise": exercise, "error": f"{type(exc).__name__}: {exc}"[:500]})
+            _write_frame(answers_w, b'{"done": true}')
 
 
 class _LocalRunner:
-    """Grading on this machine: ``jobs`` trusted graders, each fed one job at a time."""
+    """Grading on this machine: ``jobs`` trusted graders, each fed one student at a time."""
 
     def __init__(self, opts: Options, specs) -> None:
         self.opts = opts
@@ -342,35 +385,50 @@ class _LocalRunner:
         import grader.report         # noqa: F401 - loaded once here, not in every job's process
         import grader.runner         # noqa: F401
         stage_root = tempfile.mkdtemp(prefix="euron-grade-batch-")
-        os.chmod(stage_root, 0o711)  # each job's folder in it is 0700, owned by that job's uid
+        os.chmod(stage_root, 0o711)  # each student's folder in it is 0700, owned by the student's uid
         hide = [str(Path(self.opts.submissions).resolve()), str(Path(self.opts.out).resolve())]
-        needed = sorted({j.exercise for j in jobs})
+        needed = sorted({e for j in jobs for e in j.exercises})
         books = {name: build_casebook(self.specs[name], self.opts.seed) for name in needed}
         for book in books.values():   # the calls' messages, packed once before the graders fork
             for function in book.cases:
                 grader.runner._packed_calls(book, function)
         pending = list(reversed(jobs))
+        total = sum(len(j.exercises) for j in jobs)
         graders = [_Grader(self, zygote, books, stage_root, hide) for _ in range(min(self.width, len(jobs)))]
         done = errors = 0
         protections: list[str] = []
 
-        def finished(grader: _Grader, answer: bytes | None, why: str) -> None:
-            job, elapsed = grader.job, time.monotonic() - grader.started
-            grader.job = None
-            record(job, elapsed, answer, why)
-
-        def record(job: Job, elapsed: float, answer: bytes | None, why: str) -> None:
+        def record(job: Job, exercise: str, answer: dict | None, why: str, elapsed: float) -> None:
             nonlocal done, errors, protections
-            ok, result, report = self._finish(job, answer, why)
+            ok, result, report = self._finish(exercise, answer, why)
             errors += not ok
             done += 1
             if ok and not protections:
                 protections = list(result.get("protections", []))
-            self._commit(store, version, job, ok, result, report)
+            self._commit(store, version, job, exercise, ok, result, report)
             if progress:
-                progress(Progress(done, len(jobs), job.student, job.exercise,
+                progress(Progress(done, total, job.student, exercise,
                                   float(result.get("score", 0.0)), float(result.get("max_score", 0.0)),
                                   "graded" if ok else "error", elapsed))
+
+        def receive(g: _Grader, frame: dict) -> None:
+            exercise = frame.get("exercise")
+            if g.job is None or exercise not in g.job.exercises or exercise in g.answered:
+                return
+            g.answered.add(exercise)
+            now = time.monotonic()
+            record(g.job, exercise, frame, "", now - g.started)
+            g.started = now
+
+        def abandon(g: _Grader, why: str) -> None:
+            """The rest of ``g``'s job is not graded: record why, replace the grader."""
+            job, answered = g.job, g.answered
+            g.job = None
+            for exercise in job.exercises:
+                if exercise not in answered:
+                    record(job, exercise, None, why, time.monotonic() - g.started)
+            g.stop()
+            graders[graders.index(g)] = _Grader(self, zygote, books, stage_root, hide)
 
         try:
             while pending or any(g.job for g in graders):
@@ -383,24 +441,24 @@ class _LocalRunner:
                     g = busy[fd]
                     chunk = os.read(fd, 1 << 20)
                     g.data.extend(chunk)
-                    answer = g.answer()
-                    if answer is not None:
-                        job, elapsed = g.job, time.monotonic() - g.started
+                    for frame in g.frames():
+                        if not frame.get("done"):
+                            receive(g, frame)
+                            continue
+                        job, answered = g.job, g.answered
                         g.job = None
-                        if pending:   # the grader goes on with the next job while this one is stored
+                        if pending:   # the grader goes on with the next student at once
                             g.give(pending.pop())
-                        record(job, elapsed, answer, "")
-                    elif not chunk:   # the grading process died: record, replace it
-                        finished(g, None, "the grading process ended without a result")
-                        g.stop()
-                        graders[graders.index(g)] = _Grader(self, zygote, books, stage_root, hide)
-                for i, g in enumerate(graders):
+                        for exercise in job.exercises:
+                            if exercise not in answered:
+                                record(job, exercise, None, "the grading process sent no result", 0.0)
+                    if not chunk and g.job is not None:   # the grading process died
+                        abandon(g, "the grading process ended without a result")
+                for g in list(graders):   # the limit holds for each exercise of the job
                     if g.job is not None and time.monotonic() - g.started > self.opts.job_timeout_s:
-                        g.stop()
-                        finished(g, None, "stopped after the job time limit")
-                        graders[i] = _Grader(self, zygote, books, stage_root, hide)
+                        abandon(g, "stopped after the job time limit")
         except KeyboardInterrupt:
-            raise BatchInterrupted(done, len(jobs)) from None
+            raise BatchInterrupted(done, total) from None
         finally:
             for g in graders:
                 g.stop()
@@ -408,21 +466,18 @@ class _LocalRunner:
             shutil.rmtree(stage_root, ignore_errors=True)
         return errors, protections
 
-    def _finish(self, job: Job, answer_bytes: bytes | None, why: str) -> tuple[bool, dict, str]:
-        spec = self.specs[job.exercise]
-        functions = [(f.name, f.points) for f in spec.functions]
-        try:
-            answer = json.loads(answer_bytes) if answer_bytes else {}
-        except ValueError:
-            answer = {}
+    def _finish(self, exercise: str, answer: dict | None, why: str) -> tuple[bool, dict, str]:
+        spec = self.specs[exercise]
+        answer = answer or {}
         if "result" in answer:
             return True, answer["result"], answer["report_md"]
         why = answer.get("error") or why or "the grading process ended without a result"
+        functions = [(f.name, f.points) for f in spec.functions]
         return False, _error_result(spec.name, functions, why), f"# {spec.name}\n\nNot graded: {why}\n"
 
     @staticmethod
-    def _commit(store: Store, version: str, job: Job, ok: bool, result: dict, report: str) -> None:
-        store.put(job.student, job.exercise, content_hash=job.content_hash, grader_version=version,
+    def _commit(store: Store, version: str, job: Job, exercise: str, ok: bool, result: dict, report: str) -> None:
+        store.put(job.student, exercise, content_hash=job.content_hash, grader_version=version,
                   seed=int(result.get("seed", 0)) if ok else -1, result=result, report_md=report,
                   status="graded" if ok else "error")
 
@@ -440,7 +495,7 @@ def _kill(pid: int) -> None:
 class _DaskRunner:
     """The same jobs on an existing Dask cluster; results committed here, on the client."""
 
-    CHUNK = 8   # jobs per Dask task: one fresh interpreter, zygote and case book per task
+    CHUNK = 8   # students per Dask task: one fresh interpreter, zygote and case book per task
 
     def __init__(self, opts: Options, specs) -> None:
         self.opts = opts
@@ -456,6 +511,7 @@ class _DaskRunner:
         except (OSError, TimeoutError, ValueError) as exc:
             raise BatchError(f"{self.opts.scheduler}: cannot reach the Dask scheduler ({exc})") from None
         chunks = [jobs[i:i + self.CHUNK] for i in range(0, len(jobs), self.CHUNK)]
+        total = sum(len(j.exercises) for j in jobs)
         done = errors = 0
         protections: list[str] = []
         started = time.monotonic()
@@ -464,45 +520,44 @@ class _DaskRunner:
                                      self.opts.confine, pure=False): chunk for chunk in chunks}
             for future in as_completed(futures):
                 chunk = futures[future]
+                failure = "no result"
                 try:
                     answers = {(a["student"], a["exercise"]): a for a in future.result()}
                 except Exception as exc:  # noqa: BLE001 - a lost task fails its jobs, not the run
                     answers = {}
                     failure = f"the Dask task failed ({type(exc).__name__}: {str(exc)[:200]})"
                 for job in chunk:
-                    answer = answers.get((job.student, job.exercise)) or {"error": failure}
-                    ok = "result" in answer
-                    spec = self.specs[job.exercise]
-                    result = answer["result"] if ok else _error_result(
-                        job.exercise, [(f.name, f.points) for f in spec.functions], answer["error"])
-                    report = answer["report_md"] if ok else f"# {job.exercise}\n\nNot graded: {answer['error']}\n"
-                    _LocalRunner._commit(store, version, job, ok, result, report)
-                    errors += not ok
-                    done += 1
-                    if ok and not protections:
-                        protections = list(result.get("protections", []))
-                    if progress:
-                        progress(Progress(done, len(jobs), job.student, job.exercise,
-                                          float(result.get("score", 0.0)), float(result.get("max_score", 0.0)),
-                                          "graded" if ok else "error", time.monotonic() - started))
+                    for exercise in job.exercises:
+                        answer = answers.get((job.student, exercise)) or {"error": failure}
+                        ok = "result" in answer
+                        spec = self.specs[exercise]
+                        result = answer["result"] if ok else _error_result(
+                            exercise, [(f.name, f.points) for f in spec.functions], answer["error"])
+                        report = answer["report_md"] if ok else f"# {exercise}\n\nNot graded: {answer['error']}\n"
+                        _LocalRunner._commit(store, version, job, exercise, ok, result, report)
+                        errors += not ok
+                        done += 1
+                        if ok and not protections:
+                            protections = list(result.get("protections", []))
+                        if progress:
+                            progress(Progress(done, total, job.student, exercise,
+                                              float(result.get("score", 0.0)), float(result.get("max_score", 0.0)),
+                                              "graded" if ok else "error", time.monotonic() - started))
         except KeyboardInterrupt:
-            raise BatchInterrupted(done, len(jobs)) from None
+            raise BatchInterrupted(done, total) from None
         finally:
             client.close()
         return errors, protections
 
 
-def _find(jobs: list[Job], student: str, exercise: str) -> Job:
-    return next(j for j in jobs if j.student == student and j.exercise == exercise)
-
-
 def dask_task(jobs: list[dict], seed: int, lang: str, confine: bool) -> list[dict]:
     """Runs on a Dask worker: grade ``jobs`` in a fresh ``python -m grader.batch``
     process (so no reference is loaded where students' processes are forked)
-    and return plain JSON, one answer per job."""
+    and return plain JSON, one answer per (student, exercise)."""
     payload = json.dumps({"jobs": jobs, "seed": seed, "lang": lang, "confine": confine})
+    n = sum(len(j["exercises"]) for j in jobs)
     proc = subprocess.run([sys.executable, "-m", "grader.batch"], input=payload.encode(),
-                          capture_output=True, timeout=JOB_TIMEOUT_S * max(1, len(jobs)))
+                          capture_output=True, timeout=JOB_TIMEOUT_S * max(1, n))
     answers = []
     for line in proc.stdout.decode("utf-8", "replace").splitlines():
         try:
@@ -511,15 +566,16 @@ def dask_task(jobs: list[dict], seed: int, lang: str, confine: bool) -> list[dic
             continue
     seen = {(a.get("student"), a.get("exercise")) for a in answers}
     for j in jobs:
-        if (j["student"], j["exercise"]) not in seen:
-            tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
-            answers.append({"student": j["student"], "exercise": j["exercise"],
-                            "error": f"grading process failed ({tail[0][:200]})"})
+        for exercise in j["exercises"]:
+            if (j["student"], exercise) not in seen:
+                tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
+                answers.append({"student": j["student"], "exercise": exercise,
+                                "error": f"grading process failed ({tail[0][:200]})"})
     return answers
 
 
 def _subprocess_main() -> None:
-    """``python -m grader.batch``: grade the jobs on stdin, one JSON line each."""
+    """``python -m grader.batch``: grade the jobs on stdin, one JSON line per exercise."""
     from grader.sandbox import Zygote
     request = json.loads(sys.stdin.read())
     zygote = Zygote()                     # before the case books import the reference
@@ -533,18 +589,25 @@ def _subprocess_main() -> None:
     try:
         for raw in request["jobs"]:
             job = Job.from_json(raw)
+            answered = set()
+
+            def emit(answer: dict, student: str = job.student) -> None:
+                answered.add(answer["exercise"])
+                answer["student"] = student
+                sys.stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
+                sys.stdout.flush()
+
             try:
-                if job.exercise not in specs:
-                    specs[job.exercise] = load_spec(job.exercise)
-                    books[job.exercise] = build_casebook(specs[job.exercise], request["seed"])
-                answer = grade_job(job, specs[job.exercise], books[job.exercise], zygote,
-                                   seed=request["seed"], lang=request["lang"], confine=request["confine"],
-                                   stage_root=stage_root, hide=[])
+                for exercise in job.exercises:
+                    if exercise not in specs:
+                        specs[exercise] = load_spec(exercise)
+                        books[exercise] = build_casebook(specs[exercise], request["seed"])
+                grade_job(job, specs, books, zygote, seed=request["seed"], lang=request["lang"],
+                          confine=request["confine"], stage_root=stage_root, hide=[], emit=emit)
             except Exception as exc:  # noqa: BLE001 - one job's failure is data
-                answer = {"error": f"{type(exc).__name__}: {exc}"[:500]}
-            answer.update(student=job.student, exercise=job.exercise)
-            sys.stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
-            sys.stdout.flush()
+                for exercise in job.exercises:
+                    if exercise not in answered:
+                        emit({"exercise": exercise, "error": f"{type(exc).__name__}: {exc}"[:500]})
     finally:
         zygote.close()
         shutil.rmtree(stage_root, ignore_errors=True)

@@ -1,6 +1,7 @@
 """Grading one exercise of one submission: cases -> sandbox -> compare -> shrink -> result."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -71,13 +72,25 @@ def _packed_calls(book: CaseBook, function: str) -> list:
     return entry[1], entry[2]
 
 
-class _Session:
-    """The student's process for one exercise run, restarted when a call kills it."""
+class Session:
+    """The student's process, restarted when a call kills it. One exercise after
+    another may be graded in it (``use``); never another student's."""
 
     def __init__(self, zygote: Zygote, job: WorkerJob) -> None:
         self.zygote, self.job = zygote, job
         self.worker: Worker | None = None
         self.first_hello: dict | None = None
+
+    def use(self, module: str, limits) -> dict:
+        """Serve ``module`` (the same student's next exercise) from now on; returns
+        the report on loading it. The live process loads it in place of the last
+        one; a lost process is replaced."""
+        self.job = dataclasses.replace(self.job, module=module, limits=limits)
+        if self.worker is not None and self.worker.alive:
+            self.first_hello = self.worker.load(module, limits)
+            return self.first_hello
+        self.first_hello = None
+        return self.get().hello
 
     def get(self) -> Worker:
         if self.worker is not None:
@@ -117,7 +130,7 @@ EXTRA_FAILURES = 4   # failing outputs collected after the first, to tell miscon
 MAX_FAILURES = 25    # ... looking at no more failing cases than this
 
 
-def _run_cases(session: _Session, spec: Spec, cases: list[Case],
+def _run_cases(session: Session, spec: Spec, cases: list[Case],
                packed: tuple[int, list] | None = None) -> tuple[int, int, list]:
     """Run ``cases`` in order, stopping a few failures after the first (or when the
     student's process is lost); returns (passed, run, [(case, finding, outcome), ...])."""
@@ -139,7 +152,7 @@ def _run_cases(session: _Session, spec: Spec, cases: list[Case],
     return passed, run, failures
 
 
-def _shrink(session: _Session, spec: Spec, book: CaseBook, function: str):
+def _shrink(session: Session, spec: Spec, book: CaseBook, function: str):
     """The smallest generated input on which the student's function still fails."""
     deadline = time.monotonic() + max(3.0, 2 * spec.limits.time_s)
 
@@ -161,7 +174,7 @@ def _shrink(session: _Session, spec: Spec, book: CaseBook, function: str):
     return (case, finding, outcome) if finding is not None else None
 
 
-def _dependency_failing(session: _Session, spec: Spec, function: str) -> tuple[str, str] | None:
+def _dependency_failing(session: Session, spec: Spec, function: str) -> tuple[str, str] | None:
     """(exercise, function) of an earlier exercise's function that this one imports and that fails."""
     siblings = set((session.first_hello or {}).get("siblings", []))
     for exercise, dep in catalog.FUNCTIONS[function].depends_on:
@@ -220,7 +233,7 @@ def _feedback(spec: Spec, fspec: FunctionSpec, case: Case, finding: Finding, out
     return "\n".join(lines)
 
 
-def _grade_function(session: _Session, spec: Spec, book: CaseBook, fspec: FunctionSpec,
+def _grade_function(session: Session, spec: Spec, book: CaseBook, fspec: FunctionSpec,
                     lang: str) -> FunctionResult:
     started = time.monotonic()
     cases = book.cases[fspec.name]
@@ -284,29 +297,33 @@ def default_confinement(stage: str):
 
 def grade(spec: Spec, submission, *, casebook: CaseBook | None = None, seed: int = DEFAULT_SEED,
           zygote: Zygote | None = None, confinement=None, confine: bool = True,
-          lang: str = "en") -> ExerciseResult:
+          lang: str = "en", session: Session | None = None) -> ExerciseResult:
     """Grade ``spec``'s functions in ``submission`` (a folder or a .py file).
 
     ``confinement``: the sandbox's hardening settings; when None and ``confine``
     is true, the submission is staged in a private folder and confined by
-    ``default_confinement``."""
+    ``default_confinement``. ``session``: the student's process, already set
+    up on ``submission`` (a staged folder) and shared with their other
+    exercises; ``zygote``, ``confinement`` and ``confine`` are then unused."""
     started = time.monotonic()
     notebook = None
     if Path(submission).suffix == ".ipynb" and Path(submission).is_file():
         submission = notebook = _notebook_folder(Path(submission), spec)
     folder, module = resolve_submission(submission, spec)
-    own_zygote = zygote is None
+    own_session = session is None
+    own_zygote = own_session and zygote is None
     if own_zygote:
         zygote = Zygote()      # before the reference is imported by the case book
     stage = None
-    load_from = folder
-    if confinement is None and confine:
-        stage = load_from = _stage(folder)
-        confinement = default_confinement(stage)
-    session = _Session(zygote, WorkerJob(load_from, module, spec.limits, confinement))
+    if own_session:
+        load_from = folder
+        if confinement is None and confine:
+            stage = load_from = _stage(folder)
+            confinement = default_confinement(stage)
+        session = Session(zygote, WorkerJob(load_from, module, spec.limits, confinement))
     try:
         book = casebook if casebook is not None else build_casebook(spec, seed)
-        hello = session.get().hello
+        hello = session.get().hello if own_session else session.use(module, spec.limits)
         result = ExerciseResult(exercise=spec.name, title=spec.title(lang), submission=folder, score=0.0,
                                 max_score=spec.max_score, seed=book.seed, lang=lang, versions=versions(),
                                 protections=list(hello.get("protections", [])),
@@ -321,7 +338,8 @@ def grade(spec: Spec, submission, *, casebook: CaseBook | None = None, seed: int
         result.elapsed_s = time.monotonic() - started
         return result
     finally:
-        session.close()
+        if own_session:
+            session.close()
         for temporary in (stage, notebook):
             if temporary is not None:
                 shutil.rmtree(temporary, ignore_errors=True)

@@ -49,12 +49,18 @@ class Limits:
 
 @dataclass(frozen=True)
 class WorkerJob:
-    """What a worker loads: ``submission_dir/module.py`` as ``exercises.<module>``."""
+    """What a worker loads: ``submission_dir/module.py`` as ``exercises.<module>``.
+
+    limits: the exercise's limits (time per call, memory for this module).
+    process_limits: the rlimits of the whole process when it will also load the
+        student's other exercises (see ``Worker.load``); None: ``limits``.
+    """
 
     submission_dir: str
     module: str
     limits: Limits = field(default_factory=Limits)
     confinement: object = None
+    process_limits: Limits | None = None
 
 
 @dataclass
@@ -153,12 +159,23 @@ def _zygote_loop(listener: socket.socket, alive_fd: int) -> None:
             wire.send(conn, {"status": statuses.pop(pid, -1)})
             conn.close()
             continue
+        go_r, go_w = os.pipe()
         pid = os.fork()
         if pid == 0:
             listener.close()
             os.close(alive_fd)
+            os.close(go_w)
+            os.read(go_r, 1)    # until the grader has been told the pid
+            os.close(go_r)
             worker.serve(conn, request["job"])
+        os.close(go_r)
         workers.add(pid)
+        try:   # the pid comes from us: whatever the student's process says is not believed
+            wire.send(conn, {"pid": pid})
+        except OSError:
+            pass
+        os.write(go_w, b"g")
+        os.close(go_w)
         conn.close()
 
 
@@ -273,24 +290,53 @@ class Worker:
             "submission_dir": os.path.abspath(job.submission_dir),
             "module": job.module,
             "workdir": self.workdir,
-            "limits": dataclasses.asdict(job.limits),
+            "limits": dataclasses.asdict(job.process_limits or job.limits),
+            "memory_mb": job.limits.memory_mb,
             "confinement": _confinement_to_json(job.confinement),
         }
         self.sock = zygote._connect()
         wire.send(self.sock, {"op": "spawn", "job": json.loads(json.dumps(payload))})
         self.alive = True
+        self._replies = wire.Receiver(self.sock)
         try:
             self.sock.settimeout(job.limits.import_time_s)
-            message = wire.recv(self.sock)
+            self.pid = int(wire.recv(self.sock)["pid"])     # from the zygote, before the child runs
+        except (wire.WireError, OSError, KeyError, TypeError, ValueError):
+            self.hello = {"loaded": False, "died": True}
+            self._lose("died")
+            return
+        self._await_hello(job.limits.import_time_s)
+
+    def _await_hello(self, seconds: float) -> None:
+        """Wait for the report on loading the module (``self.hello``)."""
+        try:
+            self._set_timeout(seconds)
+            message = self._replies.recv()
             self.hello = message["hello"] if isinstance(message.get("hello"), dict) else {}
-            self.pid = int(self.hello.get("pid"))
         except socket.timeout:
             self.hello = {"loaded": False, "timeout": True}
             self._lose("timeout")
         except (wire.WireError, OSError, TypeError, ValueError):
             self.hello = {"loaded": False, "died": True}
             self._lose("died")
-        self._replies = wire.Receiver(self.sock)
+
+    def load(self, module: str, limits: Limits) -> dict:
+        """Load the same student's ``module`` (another exercise) in this process,
+        instead of the current one; returns its hello, as after spawning."""
+        self.job = dataclasses.replace(self.job, module=module, limits=limits)
+        self.drain()
+        if not self.alive:
+            self.hello = {"loaded": False, "died": True}
+            return self.hello
+        try:
+            self._set_timeout(limits.import_time_s)
+            wire.send(self.sock, {"load": module, "memory_mb": limits.memory_mb})
+        except OSError:
+            self.hello = {"loaded": False, "died": True}
+            self._lose("died")
+            return self.hello
+        self._await_hello(limits.import_time_s)
+        return self.hello
 
     @property
     def loaded(self) -> bool:

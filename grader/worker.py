@@ -213,8 +213,9 @@ def _load_student_module(submission_dir: str, module: str) -> tuple[types.Module
     sys.modules["exercises"] = package
     # `from exercises.exercise2 import ...` and plain `from exercise2 import ...` both find
     # the student's own sibling files (after the standard library and site-packages).
-    sys.path[:] = [p for p in sys.path if p not in ("", ".")] + [root]
-    sys.meta_path.insert(0, _BlockReference())
+    sys.path[:] = [p for p in sys.path if p not in ("", ".", root)] + [root]
+    if not any(isinstance(finder, _BlockReference) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _BlockReference())
     spec = importlib.util.spec_from_file_location(f"exercises.{module}", path)
     mod = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = mod
@@ -231,9 +232,30 @@ def _load_student_module(submission_dir: str, module: str) -> tuple[types.Module
     return mod, report
 
 
+def _forget_student_modules(root: str) -> None:
+    """Drop the modules loaded from the student's folder, so that the next exercise
+    imports its siblings afresh, as it would in a process of its own."""
+    for name, module in list(sys.modules.items()):
+        if name == "exercises" or name.startswith("exercises.") or _defined_in(module, root):
+            sys.modules.pop(name, None)
+
+
+def _set_memory_budget(memory_mb: int) -> None:
+    """The next exercise may map ``memory_mb`` more than is mapped now (up to the hard limit)."""
+    with open("/proc/self/statm") as f:
+        mapped = int(f.read().split()[0]) * resource.getpagesize()
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    budget = mapped + int(memory_mb) * (1 << 20)
+    if hard != resource.RLIM_INFINITY:
+        budget = min(budget, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (budget, hard))
+
+
 def _defined_in(module, root: str) -> bool:
+    # No realpath: the student's modules are found through ``root`` itself, and
+    # resolving the path of every loaded module would cost a stat per component.
     path = getattr(module, "__file__", None)
-    return isinstance(path, str) and os.path.dirname(os.path.realpath(path)) == root
+    return isinstance(path, str) and os.path.dirname(path) == root
 
 
 def _call(mod, root: str, request: dict, output_fd: int) -> dict:
@@ -292,17 +314,27 @@ def serve(sock: socket.socket, job: dict) -> None:
         if job.get("confinement") is not None:
             protections = protections + list(_confine(job["confinement"], workdir))
         _set_limits(job["limits"])
+        if job.get("memory_mb") is not None:    # this exercise's share of the process's limit
+            _set_memory_budget(job["memory_mb"])
         warnings.simplefilter("ignore")   # recorded only for the calls that are checked for them
-        mod, report = _load_student_module(job["submission_dir"], job["module"])
-        report["pid"] = os.getpid()
+        root = os.path.realpath(job["submission_dir"])
+        mod, report = _load_student_module(root, job["module"])
         report["protections"] = protections
         report["output"] = _take_output(output_fd)
         wire.send(sock, {"hello": report})
-        root = os.path.realpath(job["submission_dir"])
-        while mod is not None:
+        while True:
             message = wire.recv(sock)
+            if "load" in message:     # the same student's next exercise, in this process
+                _forget_student_modules(root)
+                _set_memory_budget(message.get("memory_mb", job["limits"]["memory_mb"]))
+                mod, report = _load_student_module(root, str(message["load"]))
+                report["protections"] = protections
+                report["output"] = _take_output(output_fd)
+                wire.send(sock, {"hello": report})
+                continue
             for request in message.get("calls", ()):
-                wire.send(sock, _call(mod, root, request, output_fd))
+                wire.send(sock, _call(mod, root, request, output_fd) if mod is not None
+                          else {"status": "missing", "output": _take_output(output_fd)})
     except wire.PeerClosed:
         pass
     except BaseException:  # noqa: BLE001 - a broken worker just ends

@@ -407,3 +407,25 @@ def test_a_job_past_its_time_limit_is_recorded_and_the_next_jobs_still_run(tmp_p
     assert rows["a_ok"][-1] == "10" and rows["z_ok"][-1] == "10"
     assert rows["slow"][-1] == "0"
     assert "job time limit" in (tmp_path / "out" / "summary.md").read_text()
+
+
+def test_a_student_whose_first_exercise_kills_the_worker_is_graded_on_the_next(tmp_path):
+    # All of a student's exercises are graded in one worker of theirs; when exercise1
+    # takes it down at import, exercise2 is graded in a new one, as it would be alone.
+    cls = tmp_path / "class"
+    (cls / "crashy").mkdir(parents=True)
+    (cls / "crashy" / "exercise1.py").write_text("import os\nos._exit(7)\n")
+    shutil.copy(FIX / "correct" / "im2col" / "exercise2.py", cls / "crashy" / "exercise2.py")
+    shutil.copytree(FIX / "correct" / "loops", cls / "fine")
+    batch_mod.run(batch_mod.Options(submissions=cls, out=tmp_path / "out", exercises=["exercise1", "exercise2"],
+                                    jobs=1))
+    grades = read_grades(tmp_path / "out")
+    assert grades["crashy"]["exercise2.conv_forward"] == "6" and grades["crashy"]["exercise2.conv1x1_forward"] == "4"
+    assert grades["crashy"]["exercise1.conv_output_size"] == "0"
+    assert "the process ended while importing it" in (tmp_path / "out" / "feedback" / "crashy.md").read_text()
+    assert grades["fine"]["total"] == "20"
+    with Store(tmp_path / "out") as store:
+        rows = {(r.student, r.exercise): r.result for r in store.rows()}
+    uids = {e: [p for p in rows[("fine", e)]["protections"] if p.startswith("unprivileged uid")]
+            for e in ("exercise1", "exercise2")}
+    assert uids["exercise1"] == uids["exercise2"]     # one uid (and worker) per student

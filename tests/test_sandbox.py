@@ -254,3 +254,63 @@ def test_a_crash_among_drained_calls_does_not_pass_the_next_function(tmp_path):
     assert not fns["max_pool_forward"].passed
     avg = fns["avg_pool_forward"]
     assert avg.passed and avg.cases_run == avg.cases_passed > 10
+
+
+def test_one_worker_loads_the_students_next_exercise_afresh(tmp_path):
+    # exercise3 and exercise4 both import a helper with a counter: after ``load`` the
+    # same process serves exercise4, and the helper is imported again (count restarts).
+    (tmp_path / "helper.py").write_text("calls = 0\ndef bump():\n    global calls\n    calls += 1\n    return calls\n")
+    (tmp_path / "exercise3.py").write_text("import os\nfrom helper import bump\ndef f():\n    return bump()\n"
+                                           "def pid():\n    return os.getpid()\n")
+    (tmp_path / "exercise4.py").write_text("import os\nfrom helper import bump\ndef g():\n    return bump()\n"
+                                           "def pid():\n    return os.getpid()\n")
+    with Zygote() as z:
+        with z.spawn(WorkerJob(str(tmp_path), "exercise3")) as w:
+            assert [w.call("f", {}, []).value["value"] for _ in range(3)] == [1, 2, 3]
+            first_pid = w.call("pid", {}, []).value["value"]
+            hello = w.load("exercise4", Limits())
+            assert hello["loaded"] and hello["siblings"] == ["helper"]
+            assert w.call("g", {}, []).value["value"] == 1
+            assert w.call("f", {}, []).status == "missing"      # exercise3 is no longer served
+            assert w.call("pid", {}, []).value["value"] == first_pid == w.pid
+
+
+def test_a_failed_load_leaves_the_worker_ready_for_the_next_exercise(tmp_path):
+    (tmp_path / "exercise3.py").write_text("def f():\n    return 3\n")
+    (tmp_path / "exercise4.py").write_text("raise RuntimeError('broken at import')\n")
+    (tmp_path / "exercise5.py").write_text("def h():\n    return 5\n")
+    with Zygote() as z:
+        with z.spawn(WorkerJob(str(tmp_path), "exercise3")) as w:
+            hello = w.load("exercise4", Limits())
+            assert not hello["loaded"] and "broken at import" in hello["error"]["message"]
+            assert w.call("f", {}, []).status == "missing"
+            assert w.load("exercise5", Limits())["loaded"]
+            assert w.call("h", {}, []).value["value"] == 5
+
+
+def test_a_forged_pid_in_the_students_messages_is_not_believed(tmp_path):
+    # At import the student writes a hello of their own, naming the zygote as their
+    # pid; the grader kills and reaps only the pid the zygote gave it.
+    (tmp_path / "exercise3.py").write_text(
+        "import os, socket, sys\n"
+        "sys.path.insert(0, %r)\n" % str(__import__("pathlib").Path(wire.__file__).parent.parent) +
+        "for fd in range(3, 64):\n"
+        "    try:\n"
+        "        s = socket.socket(fileno=os.dup(fd))\n"
+        "    except OSError:\n"
+        "        continue\n"
+        "    import json, struct\n"
+        "    head = json.dumps({'body': {'hello': {'loaded': True, 'pid': os.getppid()}}, 'arrays': []}).encode()\n"
+        "    s.sendall(struct.pack('>I', len(head)) + head)\n"
+        "    break\n"
+        "def f():\n    return 1\n")
+    with Zygote() as z:
+        w = z.spawn(WorkerJob(str(tmp_path), "exercise3"))
+        assert w.pid != z._pid
+        w.close()
+        time.sleep(0.1)
+        with open(f"/proc/{z._pid}/stat") as f:      # the zygote lives on and serves the next worker
+            assert f.read().split(") ")[1][0] != "Z"
+        (tmp_path / "exercise4.py").write_text("def g():\n    return 4\n")
+        with z.spawn(WorkerJob(str(tmp_path), "exercise4")) as w2:
+            assert w2.call("g", {}, []).value["value"] == 4
