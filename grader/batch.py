@@ -389,9 +389,9 @@ class _LocalRunner:
         hide = [str(Path(self.opts.submissions).resolve()), str(Path(self.opts.out).resolve())]
         needed = sorted({e for j in jobs for e in j.exercises})
         books = {name: build_casebook(self.specs[name], self.opts.seed) for name in needed}
-        for book in books.values():   # the calls' messages, packed once before the graders fork
+        for book in books.values():   # the calls' messages, packed once, decoded once by the zygote
             for function in book.cases:
-                grader.runner._packed_calls(book, function)
+                zygote.keep(grader.runner._packed_calls(book, function))
         pending = list(reversed(jobs))
         total = sum(len(j.exercises) for j in jobs)
         graders = [_Grader(self, zygote, books, stage_root, hide) for _ in range(min(self.width, len(jobs)))]

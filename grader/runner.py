@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import shutil
 import tempfile
@@ -18,7 +19,7 @@ from grader.compare import WARNINGS_CHECKED, Finding, check
 from grader.errors import UsageError
 from grader.labels_ko import LABELS_KO
 from grader.results import ExerciseResult, FunctionResult
-from grader.sandbox import Outcome, Worker, WorkerJob, Zygote
+from grader.sandbox import Outcome, PackedCalls, Worker, WorkerJob, Zygote
 from grader.spec import FunctionSpec, Spec
 
 DEFAULT_SEED = 20261129
@@ -61,15 +62,20 @@ def _requests(cases: list[Case]) -> list[dict]:
             for c in cases]
 
 
-def _packed_calls(book: CaseBook, function: str) -> list:
+def _packed_calls(book: CaseBook, function: str) -> PackedCalls:
     """The request for all of ``function``'s cases in ``book``, packed once per case
     book (every student gets the same message)."""
     cache = book.packed_calls
     cases = book.cases[function]
     entry = cache.get(function)
-    if entry is None or entry[0] is not cases or entry[1] != len(cases):
-        entry = cache[function] = (cases, len(cases), wire.pack({"calls": _requests(cases)}))
-    return entry[1], entry[2]
+    if entry is None or entry[0] is not cases or entry[1].count != len(cases):
+        buffers = wire.pack({"calls": _requests(cases)})
+        digest = hashlib.sha256()
+        for buffer in buffers:
+            digest.update(buffer)
+        key = f"{book.exercise}/{function}/{digest.hexdigest()[:24]}"
+        entry = cache[function] = (cases, PackedCalls(len(cases), buffers, key))
+    return entry[1]
 
 
 class Session:
@@ -112,12 +118,12 @@ class Session:
         """How the current student process ended (without starting a new one)."""
         return self.worker.exit_detail if self.worker is not None else ""
 
-    def call_cases(self, cases: list[Case], packed: tuple[int, list] | None = None):
+    def call_cases(self, cases: list[Case], packed: PackedCalls | None = None):
         """Yield (case, outcome) for ``cases`` in order, pipelined (see ``Worker.call_many``);
         stops after the case that loses the student's process.  ``packed``: the
         requests for ``cases`` as ``_packed_calls`` made them."""
         requests = [] if packed is not None else _requests(cases)
-        if packed is not None and packed[0] != len(cases):
+        if packed is not None and packed.count != len(cases):
             raise ValueError("packed calls do not match the cases")
         yield from zip(cases, self.get().call_many(requests, packed=packed))
 
@@ -131,7 +137,7 @@ MAX_FAILURES = 25    # ... looking at no more failing cases than this
 
 
 def _run_cases(session: Session, spec: Spec, cases: list[Case],
-               packed: tuple[int, list] | None = None) -> tuple[int, int, list]:
+               packed: PackedCalls | None = None) -> tuple[int, int, list]:
     """Run ``cases`` in order, stopping a few failures after the first (or when the
     student's process is lost); returns (passed, run, [(case, finding, outcome), ...])."""
     passed, failures, run = 0, [], 0

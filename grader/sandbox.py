@@ -63,6 +63,19 @@ class WorkerJob:
     process_limits: Limits | None = None
 
 
+@dataclass(frozen=True)
+class PackedCalls:
+    """A message of calls packed once and sent to many workers.
+
+    count: the number of calls; buffers: ``wire.pack({"calls": [...]})``;
+    key: names the message when a zygote holds it (``Zygote.keep``).
+    """
+
+    count: int
+    buffers: list
+    key: str = ""
+
+
 @dataclass
 class Outcome:
     """What happened when the grader called one student function once.
@@ -147,6 +160,14 @@ def _zygote_loop(listener: socket.socket, alive_fd: int) -> None:
         except (wire.WireError, OSError):
             conn.close()
             continue
+        if request.get("op") == "keep":    # calls every later worker will make (trusted input)
+            try:
+                worker.keep(str(request["key"]), wire.recv(conn)["calls"])
+                wire.send(conn, {"kept": True})
+            except (wire.WireError, OSError, KeyError, TypeError):
+                pass
+            conn.close()
+            continue
         if request.get("op") == "wait":
             pid = int(request["pid"])
             if pid in workers:
@@ -188,6 +209,7 @@ class Zygote:
         self.address = os.path.join(self._dir, "zygote.sock")
         self._owner = os.getpid()
         self._proc = None
+        self.kept: set[str] = set()
         if "solutions" in sys.modules or "grader.reference" in sys.modules:
             self._start_fresh()
         else:
@@ -231,6 +253,17 @@ class Zygote:
     def spawn(self, job: WorkerJob) -> "Worker":
         """Start a worker for ``job`` and wait for it to load the student's module."""
         return Worker(self, job)
+
+    def keep(self, packed: PackedCalls) -> None:
+        """Hand the zygote a message of calls (the same for every student) to
+        decode once: the workers it forks from now on have them already and
+        are asked for them by key, so that each student's worker does not
+        receive and decode the whole message again."""
+        with self._connect() as sock:
+            wire.send(sock, {"op": "keep", "key": packed.key})
+            wire.send_packed(sock, packed.buffers)
+            if wire.recv(sock).get("kept"):
+                self.kept.add(packed.key)
 
     def exit_status(self, pid: int) -> int:
         """Reap worker ``pid`` (after it has been killed or has exited)."""
@@ -354,7 +387,7 @@ class Worker:
             self.sock.settimeout(seconds)
             self._timeout = seconds
 
-    def call_many(self, requests: list[dict], packed: tuple[int, list] | None = None):
+    def call_many(self, requests: list[dict], packed: PackedCalls | None = None):
         """Send every call at once and yield each outcome as it arrives.
 
         The student's process reads the whole batch before it answers (so
@@ -362,8 +395,8 @@ class Worker:
         each call as soon as it returns: no round trip per call, and each call
         still has its own time limit.  Stop iterating early and the replies
         still due are drained before the next request.  Nothing more is
-        yielded once the process is lost.  ``packed``: (number of calls,
-        ``wire.pack({"calls": [...]})``), sent instead of ``requests``.
+        yielded once the process is lost.  ``packed``: sent instead of
+        ``requests`` (only its key, when the zygote holds it).
         """
         if not self.alive:
             return
@@ -372,12 +405,17 @@ class Worker:
             return
         try:
             self._set_timeout(self.job.limits.time_s)
-            wire.send_packed(self.sock, packed[1] if packed is not None else wire.pack({"calls": requests}))
+            if packed is None:
+                wire.send(self.sock, {"calls": requests})
+            elif packed.key and packed.key in self.zygote.kept:
+                wire.send(self.sock, {"kept": packed.key})
+            else:
+                wire.send_packed(self.sock, packed.buffers)
         except OSError:
             self._lose("died")
             yield Outcome(status="died", detail=self.exit_detail)
             return
-        self._pending = packed[0] if packed is not None else len(requests)
+        self._pending = packed.count if packed is not None else len(requests)
         while self._pending and self.alive:
             outcome = self._next_reply()
             yield outcome

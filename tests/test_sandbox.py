@@ -314,3 +314,45 @@ def test_a_forged_pid_in_the_students_messages_is_not_believed(tmp_path):
         (tmp_path / "exercise4.py").write_text("def g():\n    return 4\n")
         with z.spawn(WorkerJob(str(tmp_path), "exercise4")) as w2:
             assert w2.call("g", {}, []).value["value"] == 4
+
+
+def test_calls_held_by_the_zygote_give_the_same_outcomes_and_fresh_inputs(tmp_path):
+    # The student's function changes its input in place: each kept call must still get
+    # the original array, and the change must be reported as with a sent call.
+    (tmp_path / "exercise3.py").write_text(
+        "import numpy as np\n"
+        "def f(x, k=1):\n"
+        "    x += k\n"
+        "    return x.sum()\n")
+    from grader.sandbox import PackedCalls
+    requests = [{"function": "f", "args": {"x": np.arange(4.0), "k": k}, "positional": ["x"], "module": None}
+                for k in (1, 2, 3)]
+    buffers = wire.pack({"calls": requests})
+    with Zygote() as z:
+        with z.spawn(WorkerJob(str(tmp_path), "exercise3")) as w:
+            sent = list(w.call_many([], packed=PackedCalls(3, buffers)))
+        z.keep(PackedCalls(3, buffers, "test/f"))
+        assert "test/f" in z.kept
+        with z.spawn(WorkerJob(str(tmp_path), "exercise3")) as w:
+            kept = list(w.call_many([], packed=PackedCalls(3, buffers, "test/f")))
+            again = list(w.call_many([], packed=PackedCalls(3, buffers, "test/f")))
+    assert [o.value["value"] for o in kept] == [o.value["value"] for o in sent] == [10.0, 14.0, 18.0]
+    assert [o.value["value"] for o in again] == [10.0, 14.0, 18.0]
+    for o, k in zip(kept, (1, 2, 3)):
+        np.testing.assert_array_equal(o.inputs_after["x"], np.arange(4.0) + k)
+
+
+def test_pack_reply_reads_back_like_pack():
+    reply = {"status": "returned", "value": {"kind": "array", "type": "numpy.ndarray",
+                                             "array": np.arange(6, dtype=np.float32).reshape(2, 3)},
+             "warnings": [{"category": "RuntimeWarning", "message": "overflow"}],
+             "inputs_after": {"x": np.ones((2, 2)), "w": np.zeros(0, dtype=np.int64)}, "output": "hi\n"}
+    a, b = socket.socketpair()
+    a.sendall(wire.pack_reply(reply, [("inputs_after", "x"), ("inputs_after", "w"), ("value", "array")]))
+    wire.send(a, reply)
+    fast, slow = wire.recv(b), wire.recv(b)
+    for got in (fast, slow):
+        assert got["status"] == "returned" and got["output"] == "hi\n" and got["warnings"] == reply["warnings"]
+        np.testing.assert_array_equal(got["value"]["array"], reply["value"]["array"])
+        assert got["value"]["array"].dtype == np.float32
+        assert set(got["inputs_after"]) == {"x", "w"} and got["inputs_after"]["w"].shape == (0,)
