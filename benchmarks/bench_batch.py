@@ -11,8 +11,12 @@ network, importing ``solutions``, tampering with numpy, killing the grader).
 2. Overhead ratio: the correct and buggy part of the class (hostile code cannot
    run in-process) graded by the batch, against the same submissions' functions
    called directly in this process on the same case book, until the first failing
-   case of each function (a) calls only, (b) calls plus the same checks. Batch
-   wall time x jobs (CPU-seconds of wall) is compared, so the ratio is per core.
+   case of each function (a) calls only, (b) calls plus the same checks. The
+   batch's time is the CPU time of all its processes (``RUSAGE_CHILDREN``: the
+   parent, the graders, the zygote and every student's worker); the baselines'
+   is this process's CPU time. "Per submission" leaves out the run's fixed
+   start and end (imports, case books, gradebook, summary.png), measured by
+   grading a class of one.
 3. Per submission against a fresh ``python -m pytest`` process per submission
    (how notebook graders work), on a sample; the pytest file loads the same
    cases from an .npz and compares with numpy.allclose.
@@ -25,6 +29,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -67,14 +72,20 @@ def make_class(root: Path, n: int) -> dict[str, str]:
     return kinds
 
 
-def run_batch(cls: Path, out: Path, jobs: int) -> float:
-    started = time.perf_counter()
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_batch(cls: Path, out: Path, jobs: int) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the batch and all its processes)."""
+    started, cpu = time.perf_counter(), _children_cpu()
     proc = subprocess.run([sys.executable, "-m", "grader", "batch", str(cls), "--out", str(out),
                            "--jobs", str(jobs)], capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, _children_cpu() - cpu
     if proc.returncode != 0:
         sys.exit(f"batch failed: {proc.stderr[-2000:]}")
-    return elapsed
+    return elapsed, cpu
 
 
 def in_process(cls: Path, students: list[str], with_checks: bool) -> float:
@@ -87,7 +98,7 @@ def in_process(cls: Path, students: list[str], with_checks: bool) -> float:
     from grader.worker import _describe_value
     specs = all_specs()
     books = {s.name: build_casebook(s, 20261129) for s in specs}
-    started = time.perf_counter()
+    started = time.process_time()
     for sid in students:
         for spec in specs:
             if not (cls / sid / f"{spec.name}.py").exists():
@@ -116,7 +127,41 @@ def in_process(cls: Path, students: list[str], with_checks: bool) -> float:
                                                            "is_value_error": isinstance(exc, ValueError)})
                     if with_checks and check(case, outcome, spec.tolerance) is not None:
                         break
-    return time.perf_counter() - started
+    return time.process_time() - started
+
+
+def isolation_floor(cls: Path, students: list[str]) -> float:
+    """CPU seconds of what every student's grading costs before any call: a worker
+    forked from the zygote and confined as in the batch (namespaces, uid, seccomp),
+    loading each of the student's exercises, then killed and reaped."""
+    from grader import batch, hardening, runner
+    from grader.sandbox import WorkerJob, Zygote
+    from grader.spec import all_specs
+    specs = {s.name: s for s in all_specs()}
+    stage_root = Path(tempfile.mkdtemp(prefix="bench-floor-"))
+    os.chmod(stage_root, 0o711)
+    with Zygote() as zygote:
+        def zygote_children_cpu() -> float:
+            with open(f"/proc/{zygote._pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")   # cutime + cstime
+        before = zygote_children_cpu()
+        for sid in students:
+            exercises = [e for e in specs if (cls / sid / f"{e}.py").exists()]
+            stage = stage_root / sid
+            shutil.copytree(cls / sid, stage)
+            uid = batch.student_uid(sid) if os.geteuid() == 0 else None
+            conf = hardening.standard_confinement(uid=uid, hide=[str(cls), str(stage_root)], writable=[str(stage)])
+            session = runner.Session(zygote, WorkerJob(str(stage), exercises[0], specs[exercises[0]].limits, conf,
+                                                       batch.student_limits([specs[e] for e in exercises])))
+            for exercise in exercises:
+                session.use(exercise, specs[exercise].limits)
+            session.close()
+            shutil.rmtree(stage, ignore_errors=True)
+        time.sleep(0.3)     # the last workers reaped
+        spent = zygote_children_cpu() - before
+    shutil.rmtree(stage_root, ignore_errors=True)
+    return spent
 
 
 PYTEST_FILE = '''
@@ -182,32 +227,53 @@ def main() -> None:
         print(f"class: {a.students} submissions ({a.students - n_host} correct or buggy, {n_host} hostile), "
               f"{a.jobs} jobs, {os.cpu_count()} CPUs, python {sys.executable}")
 
-        whole = run_batch(tmp / "class", tmp / "out", a.jobs)
-        print(f"1. whole class: {whole:.1f} s wall, {whole / a.students * 1000:.0f} ms per submission")
+        whole, whole_cpu = run_batch(tmp / "class", tmp / "out", a.jobs)
+        print(f"1. whole class: {whole:.1f} s wall ({whole_cpu:.1f} s CPU), "
+              f"{whole / a.students * 1000:.0f} ms per submission")
 
         tame = sorted(s for s, k in kinds.items() if k != "hostile")
         (tmp / "tame").mkdir()
         for s in tame:
             shutil.copytree(tmp / "class" / s, tmp / "tame" / s)
-        batch_tame = run_batch(tmp / "tame", tmp / "out-tame", a.jobs)
+        one = tame[0]
+        (tmp / "one").mkdir()
+        shutil.copytree(tmp / "class" / one, tmp / "one" / one)
+        batch_tame, cpu_tame = run_batch(tmp / "tame", tmp / "out-tame", a.jobs)
+        _, cpu_one = run_batch(tmp / "one", tmp / "out-one", a.jobs)
         calls = in_process(tmp / "tame", tame, with_checks=False)
         checked = in_process(tmp / "tame", tame, with_checks=True)
-        per_core = batch_tame * a.jobs
-        print(f"2. correct+buggy ({len(tame)}): batch {batch_tame:.1f} s wall x {a.jobs} jobs = {per_core:.1f} s; "
-              f"in-process calls {calls:.1f} s, calls+checks {checked:.1f} s")
-        print(f"   ratio batch (per core) / in-process calls        = {per_core / calls:.2f}x")
-        print(f"   ratio batch (per core) / in-process calls+checks = {per_core / checked:.2f}x")
-        print(f"   ratio batch (wall, {a.jobs} jobs) / in-process calls+checks = {batch_tame / checked:.2f}x")
+        calls_one = in_process(tmp / "one", [one], with_checks=False)
+        checked_one = in_process(tmp / "one", [one], with_checks=True)
+        n = len(tame)
+        marginal = (cpu_tame - cpu_one) / (n - 1)
+        marginal_calls = (calls - calls_one) / (n - 1)
+        marginal_checked = (checked - checked_one) / (n - 1)
+        print(f"2. correct+buggy ({n}): batch {batch_tame:.1f} s wall with {a.jobs} jobs, {cpu_tame:.1f} s CPU "
+              f"(a class of one: {cpu_one:.2f} s CPU); in-process calls {calls:.2f} s, calls+checks {checked:.2f} s")
+        print(f"   CPU per submission: batch {cpu_tame / n * 1000:.1f} ms, in-process calls {calls / n * 1000:.1f} ms, "
+              f"calls+checks {checked / n * 1000:.1f} ms")
+        print(f"   ratio batch CPU / in-process calls                  = {cpu_tame / calls:.2f}x  (target < 1.5x)")
+        print(f"   ratio batch CPU / in-process calls+checks           = {cpu_tame / checked:.2f}x")
+        print(f"   per submission, without the run's fixed start and end: batch {marginal * 1000:.1f} ms CPU")
+        print(f"   ratio per submission / in-process calls             = {marginal / marginal_calls:.2f}x")
+        print(f"   ratio per submission / in-process calls+checks      = {marginal / marginal_checked:.2f}x")
+        print(f"   ratio batch wall ({a.jobs} jobs) / in-process calls+checks = {batch_tame / checked:.2f}x")
+        floor = isolation_floor(tmp / "tame", tame) / n
+        print(f"   isolation floor: a confined worker per student that loads their exercises and makes no call "
+              f"= {floor * 1000:.1f} ms CPU per student;")
+        print(f"   so no process-per-student batch can beat (calls + checks + floor) / calls = "
+              f"{(checked / n + floor) / (calls / n):.2f}x, or (calls + checks + floor) / (calls + checks) = "
+              f"{(checked / n + floor) / (checked / n):.2f}x, before a single byte of a call or reply is sent")
 
         sample = tame[:: max(1, len(tame) // a.pytest_sample)][:a.pytest_sample]
         (tmp / "pytest").mkdir()
         pt = pytest_baseline(tmp / "class", sample, tmp / "pytest") / len(sample)
         per_sub_wall = batch_tame / len(tame)
-        per_sub_core = per_core / len(tame)
-        print(f"3. fresh pytest process per submission: {pt * 1000:.0f} ms (sample of {len(sample)}); batch "
-              f"{per_sub_wall * 1000:.0f} ms wall, {per_sub_core * 1000:.0f} ms per core")
-        print(f"   speed-up per submission: {pt / per_sub_wall:.1f}x (wall, {a.jobs} jobs), "
-              f"{pt / per_sub_core:.1f}x (per core)")
+        per_sub_cpu = cpu_tame / len(tame)
+        print(f"3. fresh pytest process per submission: {pt * 1000:.0f} ms wall (sample of {len(sample)}); batch "
+              f"{per_sub_wall * 1000:.0f} ms wall, {per_sub_cpu * 1000:.0f} ms CPU")
+        print(f"   speed-up per submission: {pt / per_sub_wall:.1f}x (wall, {a.jobs} jobs; target >= 10x), "
+              f"{pt / per_sub_cpu:.1f}x (pytest wall / batch CPU)")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
