@@ -356,3 +356,23 @@ def test_pack_reply_reads_back_like_pack():
         np.testing.assert_array_equal(got["value"]["array"], reply["value"]["array"])
         assert got["value"]["array"].dtype == np.float32
         assert set(got["inputs_after"]) == {"x", "w"} and got["inputs_after"]["w"].shape == (0,)
+
+
+def test_a_session_replaces_a_worker_that_hangs_loading_the_next_exercise(tmp_path):
+    from grader.runner import Session
+    (tmp_path / "exercise3.py").write_text("import os\ndef pid():\n    return os.getpid()\n")
+    (tmp_path / "exercise4.py").write_text("while True:\n    pass\n")
+    (tmp_path / "exercise5.py").write_text("import os\ndef pid():\n    return os.getpid()\n")
+    limits = Limits(time_s=1, import_time_s=1)
+    with Zygote() as z:
+        session = Session(z, WorkerJob(str(tmp_path), "exercise3", limits))
+        try:
+            assert session.use("exercise3", limits)["loaded"]
+            first = session.get().call("pid", {}, []).value["value"]
+            started = time.monotonic()
+            assert session.use("exercise4", limits).get("timeout")
+            assert time.monotonic() - started < 5
+            assert session.use("exercise5", limits)["loaded"]
+            assert session.get().call("pid", {}, []).value["value"] not in (first, None)
+        finally:
+            session.close()
