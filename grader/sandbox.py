@@ -316,6 +316,7 @@ class Worker:
         self.pid: int | None = None
         self.alive = False
         self.hello: dict = {}
+        self.protections: list[str] = []
         self.exit_detail = ""
         self._pending = 0
         self._timeout = None
@@ -338,6 +339,18 @@ class Worker:
             self.hello = {"loaded": False, "died": True}
             self._lose("died")
             return
+        try:   # sent by the worker before it runs any student code
+            self._set_timeout(job.limits.import_time_s)
+            protections = self._replies.recv().get("protections")
+            self.protections = [str(p) for p in protections] if isinstance(protections, list) else []
+        except socket.timeout:
+            self.hello = {"loaded": False, "timeout": True}
+            self._lose("timeout")
+            return
+        except (wire.WireError, OSError):
+            self.hello = {"loaded": False, "died": True}
+            self._lose("died")
+            return
         self._await_hello(job.limits.import_time_s)
 
     def _await_hello(self, seconds: float) -> None:
@@ -352,6 +365,7 @@ class Worker:
         except (wire.WireError, OSError, TypeError, ValueError):
             self.hello = {"loaded": False, "died": True}
             self._lose("died")
+        self.hello["protections"] = self.protections    # never what the student's code says
 
     def load(self, module: str, limits: Limits) -> dict:
         """Load the same student's ``module`` (another exercise) in this process,
@@ -359,13 +373,13 @@ class Worker:
         self.job = dataclasses.replace(self.job, module=module, limits=limits)
         self.drain()
         if not self.alive:
-            self.hello = {"loaded": False, "died": True}
+            self.hello = {"loaded": False, "died": True, "protections": self.protections}
             return self.hello
         try:
             self._set_timeout(limits.import_time_s)
             wire.send(self.sock, {"load": module, "memory_mb": limits.memory_mb})
         except OSError:
-            self.hello = {"loaded": False, "died": True}
+            self.hello = {"loaded": False, "died": True, "protections": self.protections}
             self._lose("died")
             return self.hello
         self._await_hello(limits.import_time_s)

@@ -349,9 +349,10 @@ def serve(sock: socket.socket, job: dict) -> None:
         if job.get("memory_mb") is not None:    # this exercise's share of the process's limit
             _set_memory_budget(job["memory_mb"])
         warnings.simplefilter("ignore")   # recorded only for the calls that are checked for them
+        # Sent before any student code runs: the one message the grader may believe.
+        wire.send(sock, {"protections": protections})
         root = os.path.realpath(job["submission_dir"])
         mod, report = _load_student_module(root, job["module"])
-        report["protections"] = protections
         report["output"] = _take_output(output_fd)
         wire.send(sock, {"hello": report})
         while True:
@@ -360,7 +361,6 @@ def serve(sock: socket.socket, job: dict) -> None:
                 _forget_student_modules(root)
                 _set_memory_budget(message.get("memory_mb", job["limits"]["memory_mb"]))
                 mod, report = _load_student_module(root, str(message["load"]))
-                report["protections"] = protections
                 report["output"] = _take_output(output_fd)
                 wire.send(sock, {"hello": report})
                 continue

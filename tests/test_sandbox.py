@@ -376,3 +376,22 @@ def test_a_session_replaces_a_worker_that_hangs_loading_the_next_exercise(tmp_pa
             assert session.get().call("pid", {}, []).value["value"] not in (first, None)
         finally:
             session.close()
+
+
+def test_the_protections_reported_are_the_workers_not_the_students(tmp_path):
+    # At import the student sends a hello of their own listing made-up protections.
+    (tmp_path / "exercise3.py").write_text(
+        "import json, os, socket, struct\n"
+        "for fd in range(3, 64):\n"
+        "    try:\n"
+        "        s = socket.socket(fileno=os.dup(fd))\n"
+        "    except OSError:\n"
+        "        continue\n"
+        "    head = json.dumps({'body': {'hello': {'loaded': True, 'protections': ['forged']}},"
+        " 'arrays': []}).encode()\n"
+        "    s.sendall(struct.pack('>I', len(head)) + head)\n"
+        "    break\n"
+        + GOOD + "\ndef global_avg_pool(x):\n    return x.mean(axis=(2, 3))\n")
+    result = grade(spec(), tmp_path)
+    assert "forged" not in result.protections
+    assert "separate process" in result.protections
