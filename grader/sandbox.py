@@ -20,6 +20,7 @@ import select
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -125,6 +126,25 @@ def _kill_strays(workers: set[int]) -> None:
                 pass
 
 
+def _from_descendant(conn: socket.socket) -> bool:
+    """True if the peer is one of our descendants (a worker or a process it
+    started), or is gone. Without root, such a process runs as our uid and
+    could reach this socket; it must not ask for workers or reap them."""
+    me = os.getpid()
+    try:
+        pid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[0]
+        for _ in range(256):
+            if pid == me:
+                return True
+            if pid <= 1:
+                return False
+            with open(f"/proc/{pid}/stat") as f:
+                pid = int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError, struct.error):
+        return True
+    return True
+
+
 def _zygote_loop(listener: socket.socket, alive_fd: int) -> None:
     """Serve spawn and wait requests until the grader's end of ``alive_fd`` closes."""
     from grader import worker  # noqa: F401  (loaded once here, inherited by every worker)
@@ -155,6 +175,9 @@ def _zygote_loop(listener: socket.socket, alive_fd: int) -> None:
         if listener not in ready:
             continue
         conn, _ = listener.accept()
+        if _from_descendant(conn):   # a student's process asking for an unconfined sibling
+            conn.close()
+            continue
         try:
             request = wire.recv(conn)
         except (wire.WireError, OSError):

@@ -395,3 +395,24 @@ def test_the_protections_reported_are_the_workers_not_the_students(tmp_path):
     result = grade(spec(), tmp_path)
     assert "forged" not in result.protections
     assert "separate process" in result.protections
+
+
+def test_a_students_process_cannot_ask_the_zygote_for_a_worker(tmp_path):
+    # Unconfined (as when not running as root, same uid), the student's code finds the
+    # zygote's socket and asks for a worker of its own choosing: it is hung up on.
+    (tmp_path / "exercise3.py").write_text(
+        "import json, socket, struct\n"
+        "def ask(address):\n"
+        "    s = socket.socket(socket.AF_UNIX)\n"
+        "    s.connect(address)\n"
+        "    head = json.dumps({'body': {'op': 'wait', 'pid': 1}, 'arrays': []}).encode()\n"
+        "    s.sendall(struct.pack('>I', len(head)) + head)\n"
+        "    s.settimeout(3)\n"
+        "    return len(s.recv(100))\n")
+    with Zygote() as z:
+        with z.spawn(WorkerJob(str(tmp_path), "exercise3")) as w:
+            out = w.call("ask", {"address": z.address}, ["address"])
+        assert out.status in ("returned", "raised"), out
+        assert out.status == "raised" or out.value["value"] == 0
+        with z.spawn(WorkerJob(str(tmp_path), "exercise3")) as w2:   # the zygote still serves the grader
+            assert w2.loaded
