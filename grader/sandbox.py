@@ -146,7 +146,7 @@ def _from_descendant(conn: socket.socket) -> bool:
 
 
 def _zygote_loop(listener: socket.socket, alive_fd: int) -> None:
-    """Serve spawn and wait requests until the grader's end of ``alive_fd`` closes."""
+    """Serve spawn, keep and wait requests until the grader's end of ``alive_fd`` closes."""
     from grader import worker  # noqa: F401  (loaded once here, inherited by every worker)
     try:
         from grader import hardening  # noqa: F401
