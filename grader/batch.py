@@ -602,6 +602,8 @@ def _subprocess_main() -> None:
                     if exercise not in specs:
                         specs[exercise] = load_spec(exercise)
                         books[exercise] = build_casebook(specs[exercise], request["seed"])
+                        for function in books[exercise].cases:
+                            zygote.keep(grader.runner._packed_calls(books[exercise], function))
                 grade_job(job, specs, books, zygote, seed=request["seed"], lang=request["lang"],
                           confine=request["confine"], stage_root=stage_root, hide=[], emit=emit)
             except Exception as exc:  # noqa: BLE001 - one job's failure is data
