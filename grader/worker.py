@@ -70,11 +70,14 @@ def _close_inherited_fds(keep: int) -> None:
                 pass
 
 
+def _mapped_bytes() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[0]) * resource.getpagesize()
+
+
 def _set_limits(limits: dict) -> None:
     """Apply the rlimits; memory is a budget on top of what is already mapped."""
-    with open("/proc/self/statm") as f:
-        mapped = int(f.read().split()[0]) * resource.getpagesize()
-    budget = mapped + int(limits["memory_mb"]) * (1 << 20)
+    budget = _mapped_bytes() + int(limits["memory_mb"]) * (1 << 20)
     resource.setrlimit(resource.RLIMIT_AS, (budget, budget))
     cpu = int(limits["cpu_s"])
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
@@ -242,10 +245,8 @@ def _forget_student_modules(root: str) -> None:
 
 def _set_memory_budget(memory_mb: int) -> None:
     """The next exercise may map ``memory_mb`` more than is mapped now (up to the hard limit)."""
-    with open("/proc/self/statm") as f:
-        mapped = int(f.read().split()[0]) * resource.getpagesize()
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    budget = mapped + int(memory_mb) * (1 << 20)
+    budget = _mapped_bytes() + int(memory_mb) * (1 << 20)
     if hard != resource.RLIM_INFINITY:
         budget = min(budget, hard)
     resource.setrlimit(resource.RLIMIT_AS, (budget, hard))
