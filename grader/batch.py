@@ -219,12 +219,50 @@ def _class_results(store: Store, specs, subs, roster, problems) -> gradebook.Cla
                                   problems=problems, notes={s.student: s.notes for s in subs if s.notes})
 
 
-def _error_result(spec_name: str, functions, message: str) -> dict:
-    """A stored placeholder for a job the grader itself failed on (regraded by --resume)."""
-    return {"exercise": spec_name, "score": 0.0, "max_score": float(sum(p for _, p in functions)),
+def _error_result(spec, message: str) -> dict:
+    """A stored placeholder for an exercise the grader itself failed on (regraded by --resume)."""
+    return {"exercise": spec.name, "score": 0.0, "max_score": float(spec.max_score),
             "grader_error": message, "load_error": None,
-            "functions": [{"name": n, "passed": False, "score": 0.0, "max_score": p,
-                           "feedback": f"Not graded: {message}", "misconception": None} for n, p in functions]}
+            "functions": [{"name": f.name, "passed": False, "score": 0.0, "max_score": f.points,
+                           "feedback": f"Not graded: {message}", "misconception": None} for f in spec.functions]}
+
+
+class _Recorder:
+    """The parent's side of every runner: commits each exercise's answer to the
+    store as it arrives (an error placeholder when there is none) and reports
+    progress."""
+
+    def __init__(self, store: Store, version: str, specs: dict, total: int, progress) -> None:
+        self.store, self.version, self.specs, self.total, self.progress = store, version, specs, total, progress
+        self.done = self.errors = 0
+        self.protections: list[str] = []
+
+    def __call__(self, job: "Job", exercise: str, answer: dict | None, why: str, elapsed: float) -> None:
+        spec = self.specs[exercise]
+        answer = answer or {}
+        ok = "result" in answer
+        if ok:
+            result, report = answer["result"], answer["report_md"]
+        else:
+            why = answer.get("error") or why or "the grading process ended without a result"
+            result, report = _error_result(spec, why), f"# {spec.name}\n\nNot graded: {why}\n"
+        self.errors += not ok
+        self.done += 1
+        if ok and not self.protections:
+            self.protections = list(result.get("protections", []))
+        self.store.put(job.student, exercise, content_hash=job.content_hash, grader_version=self.version,
+                       seed=int(result.get("seed", 0)) if ok else -1, result=result, report_md=report,
+                       status="graded" if ok else "error")
+        if self.progress:
+            self.progress(Progress(self.done, self.total, job.student, exercise,
+                                   float(result.get("score", 0.0)), float(result.get("max_score", 0.0)),
+                                   "graded" if ok else "error", elapsed))
+
+    def rest(self, job: "Job", answered, why: str, elapsed: float) -> None:
+        """Record ``why`` for each of ``job``'s exercises not in ``answered``."""
+        for exercise in job.exercises:
+            if exercise not in answered:
+                self(job, exercise, None, why, elapsed)
 
 
 # -- grading one job (in a trusted process) ---------------------------------------------
@@ -239,12 +277,33 @@ def student_limits(specs) -> "Limits":
                   nproc=max(lim.nproc for lim in limits), file_mb=max(lim.file_mb for lim in limits))
 
 
+def _failure(exercise: str, exc: BaseException) -> dict:
+    return {"exercise": exercise, "error": f"{type(exc).__name__}: {exc}"[:500]}
+
+
 def grade_job(job: Job, specs: dict, casebooks: dict, zygote, *, seed: int, lang: str, confine: bool,
               stage_root: str, hide: list[str], emit: Callable[[dict], None]) -> None:
     """Grade the student's exercises one after another in one worker of theirs;
     ``emit`` gets {"exercise", "result", "report_md"} (or {"exercise", "error"})
-    for each as soon as it is graded. Runs in a process of its own, never in
-    the batch parent."""
+    for each as soon as it is graded, and for every exercise once. Runs in a
+    process of its own, never in the batch parent."""
+    answered: set[str] = set()
+
+    def send(answer: dict) -> None:
+        answered.add(answer["exercise"])
+        emit(answer)
+
+    try:
+        _grade_student(job, specs, casebooks, zygote, seed=seed, lang=lang, confine=confine,
+                       stage_root=stage_root, hide=hide, emit=send)
+    except Exception as exc:  # noqa: BLE001 - reported to the parent as data
+        for exercise in job.exercises:
+            if exercise not in answered:
+                emit(_failure(exercise, exc))
+
+
+def _grade_student(job: Job, specs: dict, casebooks: dict, zygote, *, seed: int, lang: str, confine: bool,
+                   stage_root: str, hide: list[str], emit: Callable[[dict], None]) -> None:
     from grader.report import render_markdown
     from grader.runner import Session, grade
     from grader.sandbox import WorkerJob
@@ -267,10 +326,9 @@ def grade_job(job: Job, specs: dict, casebooks: dict, zygote, *, seed: int, lang
                 result = grade(specs[exercise], stage, casebook=casebooks[exercise], seed=seed, lang=lang,
                                session=session)
                 result.submission = job.student
-                answer = {"exercise": exercise, "result": json.loads(json.dumps(result.to_dict(), default=_plain)),
-                          "report_md": render_markdown(result, lang)}
+                answer = {"exercise": exercise, "result": result.to_dict(), "report_md": render_markdown(result, lang)}
             except Exception as exc:  # noqa: BLE001 - reported to the parent as data
-                answer = {"exercise": exercise, "error": f"{type(exc).__name__}: {exc}"[:500]}
+                answer = _failure(exercise, exc)
             emit(answer)
     finally:
         # Whatever the student's processes left running is killed by the zygote
@@ -280,7 +338,7 @@ def grade_job(job: Job, specs: dict, casebooks: dict, zygote, *, seed: int, lang
 
 
 def _plain(value):
-    """JSON for the odd NumPy scalar or tuple in a result."""
+    """JSON for the odd NumPy scalar in a result (``json.dumps(..., default=_plain)``)."""
     if hasattr(value, "tolist"):
         return value.tolist()
     return str(value)
@@ -350,8 +408,7 @@ class _Grader:
 
 def _serve_jobs(runner, zygote, books, stage_root, hide, jobs_r: int, answers_w: int) -> None:
     def emit(answer: dict) -> None:
-        answered.add(answer["exercise"])
-        _write_frame(answers_w, json.dumps(answer, ensure_ascii=False).encode())
+        _write_frame(answers_w, json.dumps(answer, ensure_ascii=False, default=_plain).encode())
 
     with os.fdopen(jobs_r, "rb") as jobs:
         while True:
@@ -359,15 +416,29 @@ def _serve_jobs(runner, zygote, books, stage_root, hide, jobs_r: int, answers_w:
             if len(header) < 4:
                 return
             job = Job.from_json(json.loads(jobs.read(struct.unpack(">I", header)[0])))
-            answered: set[str] = set()
-            try:
-                grade_job(job, runner.specs, books, zygote, seed=runner.opts.seed, lang=runner.opts.lang,
-                          confine=runner.opts.confine, stage_root=stage_root, hide=hide, emit=emit)
-            except Exception as exc:  # noqa: BLE001 - reported to the parent as data
-                for exercise in job.exercises:
-                    if exercise not in answered:
-                        emit({"exercise": exercise, "error": f"{type(exc).__name__}: {exc}"[:500]})
+            grade_job(job, runner.specs, books, zygote, seed=runner.opts.seed, lang=runner.opts.lang,
+                      confine=runner.opts.confine, stage_root=stage_root, hide=hide, emit=emit)
             _write_frame(answers_w, b'{"done": true}')
+
+
+def _stage_root() -> str:
+    """The folder of the students' private folders (each 0700, owned by its student's uid)."""
+    root = tempfile.mkdtemp(prefix="euron-grade-batch-")
+    os.chmod(root, 0o711)
+    return root
+
+
+def _casebooks(zygote, specs: dict, names, seed: int) -> dict:
+    """Build each named exercise's case book once and hand its calls to the zygote
+    (packed once, decoded once there for every worker)."""
+    from grader.cases import build_casebook
+    from grader.runner import packed_calls
+    books = {}
+    for name in names:
+        book = books[name] = build_casebook(specs[name], seed)
+        for function in book.cases:
+            zygote.keep(packed_calls(book, function))
+    return books
 
 
 class _LocalRunner:
@@ -379,37 +450,16 @@ class _LocalRunner:
         self.width = opts.jobs if opts.jobs > 0 else (os.cpu_count() or 1)
 
     def run(self, jobs: list[Job], store: Store, version: str, progress) -> tuple[int, list[str]]:
-        from grader.cases import build_casebook
         from grader.sandbox import Zygote
         zygote = Zygote()            # first: the reference is imported by the case books below
         import grader.report         # noqa: F401 - loaded once here, not in every job's process
         import grader.runner         # noqa: F401
-        stage_root = tempfile.mkdtemp(prefix="euron-grade-batch-")
-        os.chmod(stage_root, 0o711)  # each student's folder in it is 0700, owned by the student's uid
+        stage_root = _stage_root()
         hide = [str(Path(self.opts.submissions).resolve()), str(Path(self.opts.out).resolve())]
-        needed = sorted({e for j in jobs for e in j.exercises})
-        books = {name: build_casebook(self.specs[name], self.opts.seed) for name in needed}
-        for book in books.values():   # the calls' messages, packed once, decoded once by the zygote
-            for function in book.cases:
-                zygote.keep(grader.runner._packed_calls(book, function))
+        books = _casebooks(zygote, self.specs, sorted({e for j in jobs for e in j.exercises}), self.opts.seed)
         pending = list(reversed(jobs))
-        total = sum(len(j.exercises) for j in jobs)
+        record = _Recorder(store, version, self.specs, sum(len(j.exercises) for j in jobs), progress)
         graders = [_Grader(self, zygote, books, stage_root, hide) for _ in range(min(self.width, len(jobs)))]
-        done = errors = 0
-        protections: list[str] = []
-
-        def record(job: Job, exercise: str, answer: dict | None, why: str, elapsed: float) -> None:
-            nonlocal done, errors, protections
-            ok, result, report = self._finish(exercise, answer, why)
-            errors += not ok
-            done += 1
-            if ok and not protections:
-                protections = list(result.get("protections", []))
-            self._commit(store, version, job, exercise, ok, result, report)
-            if progress:
-                progress(Progress(done, total, job.student, exercise,
-                                  float(result.get("score", 0.0)), float(result.get("max_score", 0.0)),
-                                  "graded" if ok else "error", elapsed))
 
         def receive(g: _Grader, frame: dict) -> None:
             exercise = frame.get("exercise")
@@ -422,11 +472,9 @@ class _LocalRunner:
 
         def abandon(g: _Grader, why: str) -> None:
             """The rest of ``g``'s job is not graded: record why, replace the grader."""
-            job, answered = g.job, g.answered
+            job = g.job
             g.job = None
-            for exercise in job.exercises:
-                if exercise not in answered:
-                    record(job, exercise, None, why, time.monotonic() - g.started)
+            record.rest(job, g.answered, why, time.monotonic() - g.started)
             g.stop()
             graders[graders.index(g)] = _Grader(self, zygote, books, stage_root, hide)
 
@@ -449,37 +497,20 @@ class _LocalRunner:
                         g.job = None
                         if pending:   # the grader goes on with the next student at once
                             g.give(pending.pop())
-                        for exercise in job.exercises:
-                            if exercise not in answered:
-                                record(job, exercise, None, "the grading process sent no result", 0.0)
+                        record.rest(job, answered, "the grading process sent no result", 0.0)
                     if not chunk and g.job is not None:   # the grading process died
                         abandon(g, "the grading process ended without a result")
                 for g in list(graders):   # the limit holds for each exercise of the job
                     if g.job is not None and time.monotonic() - g.started > self.opts.job_timeout_s:
                         abandon(g, "stopped after the job time limit")
         except KeyboardInterrupt:
-            raise BatchInterrupted(done, total) from None
+            raise BatchInterrupted(record.done, record.total) from None
         finally:
             for g in graders:
                 g.stop()
             zygote.close()
             shutil.rmtree(stage_root, ignore_errors=True)
-        return errors, protections
-
-    def _finish(self, exercise: str, answer: dict | None, why: str) -> tuple[bool, dict, str]:
-        spec = self.specs[exercise]
-        answer = answer or {}
-        if "result" in answer:
-            return True, answer["result"], answer["report_md"]
-        why = answer.get("error") or why or "the grading process ended without a result"
-        functions = [(f.name, f.points) for f in spec.functions]
-        return False, _error_result(spec.name, functions, why), f"# {spec.name}\n\nNot graded: {why}\n"
-
-    @staticmethod
-    def _commit(store: Store, version: str, job: Job, exercise: str, ok: bool, result: dict, report: str) -> None:
-        store.put(job.student, exercise, content_hash=job.content_hash, grader_version=version,
-                  seed=int(result.get("seed", 0)) if ok else -1, result=result, report_md=report,
-                  status="graded" if ok else "error")
+        return record.errors, record.protections
 
 
 def _kill(pid: int) -> None:
@@ -511,9 +542,7 @@ class _DaskRunner:
         except (OSError, TimeoutError, ValueError) as exc:
             raise BatchError(f"{self.opts.scheduler}: cannot reach the Dask scheduler ({exc})") from None
         chunks = [jobs[i:i + self.CHUNK] for i in range(0, len(jobs), self.CHUNK)]
-        total = sum(len(j.exercises) for j in jobs)
-        done = errors = 0
-        protections: list[str] = []
+        record = _Recorder(store, version, self.specs, sum(len(j.exercises) for j in jobs), progress)
         started = time.monotonic()
         try:
             futures = {client.submit(dask_task, [j.to_json() for j in chunk], self.opts.seed, self.opts.lang,
@@ -528,26 +557,13 @@ class _DaskRunner:
                     failure = f"the Dask task failed ({type(exc).__name__}: {str(exc)[:200]})"
                 for job in chunk:
                     for exercise in job.exercises:
-                        answer = answers.get((job.student, exercise)) or {"error": failure}
-                        ok = "result" in answer
-                        spec = self.specs[exercise]
-                        result = answer["result"] if ok else _error_result(
-                            exercise, [(f.name, f.points) for f in spec.functions], answer["error"])
-                        report = answer["report_md"] if ok else f"# {exercise}\n\nNot graded: {answer['error']}\n"
-                        _LocalRunner._commit(store, version, job, exercise, ok, result, report)
-                        errors += not ok
-                        done += 1
-                        if ok and not protections:
-                            protections = list(result.get("protections", []))
-                        if progress:
-                            progress(Progress(done, total, job.student, exercise,
-                                              float(result.get("score", 0.0)), float(result.get("max_score", 0.0)),
-                                              "graded" if ok else "error", time.monotonic() - started))
+                        record(job, exercise, answers.get((job.student, exercise)), failure,
+                               time.monotonic() - started)
         except KeyboardInterrupt:
-            raise BatchInterrupted(done, total) from None
+            raise BatchInterrupted(record.done, record.total) from None
         finally:
             client.close()
-        return errors, protections
+        return record.errors, record.protections
 
 
 def dask_task(jobs: list[dict], seed: int, lang: str, confine: bool) -> list[dict]:
@@ -581,35 +597,28 @@ def _subprocess_main() -> None:
     zygote = Zygote()                     # before the case books import the reference
     import grader.report                  # noqa: F401
     import grader.runner                  # noqa: F401
-    from grader.cases import build_casebook
     from grader.spec import load_spec
-    stage_root = tempfile.mkdtemp(prefix="euron-grade-batch-")
-    os.chmod(stage_root, 0o711)
+    stage_root = _stage_root()
     books, specs = {}, {}
     try:
         for raw in request["jobs"]:
             job = Job.from_json(raw)
-            answered = set()
 
             def emit(answer: dict, student: str = job.student) -> None:
-                answered.add(answer["exercise"])
                 answer["student"] = student
-                sys.stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
+                sys.stdout.write(json.dumps(answer, ensure_ascii=False, default=_plain) + "\n")
                 sys.stdout.flush()
 
             try:
-                for exercise in job.exercises:
-                    if exercise not in specs:
-                        specs[exercise] = load_spec(exercise)
-                        books[exercise] = build_casebook(specs[exercise], request["seed"])
-                        for function in books[exercise].cases:
-                            zygote.keep(grader.runner._packed_calls(books[exercise], function))
-                grade_job(job, specs, books, zygote, seed=request["seed"], lang=request["lang"],
-                          confine=request["confine"], stage_root=stage_root, hide=[], emit=emit)
+                new = [e for e in dict.fromkeys(job.exercises) if e not in books]
+                specs.update({e: load_spec(e) for e in new if e not in specs})
+                books.update(_casebooks(zygote, specs, new, request["seed"]))
             except Exception as exc:  # noqa: BLE001 - one job's failure is data
                 for exercise in job.exercises:
-                    if exercise not in answered:
-                        emit({"exercise": exercise, "error": f"{type(exc).__name__}: {exc}"[:500]})
+                    emit(_failure(exercise, exc))
+                continue
+            grade_job(job, specs, books, zygote, seed=request["seed"], lang=request["lang"],
+                      confine=request["confine"], stage_root=stage_root, hide=[], emit=emit)
     finally:
         zygote.close()
         shutil.rmtree(stage_root, ignore_errors=True)

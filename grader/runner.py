@@ -62,7 +62,7 @@ def _requests(cases: list[Case]) -> list[dict]:
             for c in cases]
 
 
-def _packed_calls(book: CaseBook, function: str) -> PackedCalls:
+def packed_calls(book: CaseBook, function: str) -> PackedCalls:
     """The request for all of ``function``'s cases in ``book``, packed once per case
     book (every student gets the same message)."""
     cache = book.packed_calls
@@ -121,7 +121,7 @@ class Session:
     def call_cases(self, cases: list[Case], packed: PackedCalls | None = None):
         """Yield (case, outcome) for ``cases`` in order, pipelined (see ``Worker.call_many``);
         stops after the case that loses the student's process.  ``packed``: the
-        requests for ``cases`` as ``_packed_calls`` made them."""
+        requests for ``cases`` as ``packed_calls`` made them."""
         requests = [] if packed is not None else _requests(cases)
         if packed is not None and packed.count != len(cases):
             raise ValueError("packed calls do not match the cases")
@@ -243,7 +243,7 @@ def _grade_function(session: Session, spec: Spec, book: CaseBook, fspec: Functio
                     lang: str) -> FunctionResult:
     started = time.monotonic()
     cases = book.cases[fspec.name]
-    passed, run, failures = _run_cases(session, spec, cases, _packed_calls(book, fspec.name))
+    passed, run, failures = _run_cases(session, spec, cases, packed_calls(book, fspec.name))
     if not failures:
         return FunctionResult(fspec.name, True, fspec.points, fspec.points, "", cases_passed=passed,
                               cases_run=run, elapsed_s=time.monotonic() - started)
