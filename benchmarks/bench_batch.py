@@ -134,8 +134,8 @@ def isolation_floor(cls: Path, students: list[str]) -> float:
     """CPU seconds of what every student's grading costs before any call: a worker
     forked from the zygote and confined as in the batch (namespaces, uid, seccomp),
     loading each of the student's exercises, then killed and reaped."""
-    from grader import batch, hardening, runner
-    from grader.sandbox import WorkerJob, Zygote
+    from grader import batch
+    from grader.sandbox import Zygote
     from grader.spec import all_specs
     specs = {s.name: s for s in all_specs()}
     stage_root = Path(tempfile.mkdtemp(prefix="bench-floor-"))
@@ -150,10 +150,8 @@ def isolation_floor(cls: Path, students: list[str]) -> float:
             exercises = [e for e in specs if (cls / sid / f"{e}.py").exists()]
             stage = stage_root / sid
             shutil.copytree(cls / sid, stage)
-            uid = batch.student_uid(sid) if os.geteuid() == 0 else None
-            conf = hardening.standard_confinement(uid=uid, hide=[str(cls), str(stage_root)], writable=[str(stage)])
-            session = runner.Session(zygote, WorkerJob(str(stage), exercises[0], specs[exercises[0]].limits, conf,
-                                                       batch.student_limits([specs[e] for e in exercises])))
+            session = batch.student_session(zygote, str(stage), sid, [specs[e] for e in exercises], confine=True,
+                                            hide=[str(cls), str(stage_root)])
             for exercise in exercises:
                 session.use(exercise, specs[exercise].limits)
             session.close()

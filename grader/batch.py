@@ -302,24 +302,31 @@ def grade_job(job: Job, specs: dict, casebooks: dict, zygote, *, seed: int, lang
                 emit(_failure(exercise, exc))
 
 
+def student_session(zygote, stage: str, student: str, specs: list, *, confine: bool, hide: list[str]):
+    """The ``runner.Session`` in which ``student``'s exercises (``specs``, in order)
+    are graded: one worker loading their files from ``stage``, confined with
+    the student's own uid (as root) and ``hide`` covered."""
+    from grader.runner import Session
+    from grader.sandbox import WorkerJob
+    confinement = None
+    if confine:
+        confinement = hardening.standard_confinement(
+            uid=student_uid(student) if os.geteuid() == 0 else None, hide=hide, writable=[stage])
+    return Session(zygote, WorkerJob(stage, specs[0].name, specs[0].limits, confinement,
+                                     process_limits=student_limits(specs)))
+
+
 def _grade_student(job: Job, specs: dict, casebooks: dict, zygote, *, seed: int, lang: str, confine: bool,
                    stage_root: str, hide: list[str], emit: Callable[[dict], None]) -> None:
     from grader.report import render_markdown
-    from grader.runner import Session, grade
-    from grader.sandbox import WorkerJob
+    from grader.runner import grade
     stage = os.path.join(stage_root, hashlib.sha256(job.student.encode()).hexdigest()[:16])
     os.makedirs(stage, mode=0o700)
     for name, data in job.files.items():
         with open(os.path.join(stage, name), "wb") as f:
             f.write(data)
-    confinement = None
-    if confine:
-        confinement = hardening.standard_confinement(
-            uid=student_uid(job.student) if os.geteuid() == 0 else None, hide=hide + [stage_root],
-            writable=[stage])
-    first = specs[job.exercises[0]]
-    session = Session(zygote, WorkerJob(stage, first.name, first.limits, confinement,
-                                        process_limits=student_limits([specs[e] for e in job.exercises])))
+    session = student_session(zygote, stage, job.student, [specs[e] for e in job.exercises], confine=confine,
+                              hide=hide + [stage_root])
     try:
         for exercise in job.exercises:
             try:
