@@ -40,6 +40,8 @@ from pathlib import Path
 
 import numpy as np
 
+import grader
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO / "tests"))
@@ -97,7 +99,7 @@ def in_process(cls: Path, students: list[str], with_checks: bool) -> float:
     from grader.spec import all_specs
     from grader.worker import _describe_value
     specs = all_specs()
-    books = {s.name: build_casebook(s, 20261129) for s in specs}
+    books = {s.name: build_casebook(s, grader.DEFAULT_SEED) for s in specs}
     started = time.process_time()
     for sid in students:
         for spec in specs:
@@ -185,7 +187,7 @@ def pytest_baseline(cls: Path, students: list[str], work: Path) -> float:
     from grader.spec import all_specs
     arrays = {}
     for spec in all_specs():
-        book = build_casebook(spec, 20261129)
+        book = build_casebook(spec, grader.DEFAULT_SEED)
         for fname, cases in book.cases.items():
             for i, case in enumerate(c for c in cases if c.raises is None and isinstance(c.expected, np.ndarray)):
                 key = f"{spec.name}|{fname}|{i:03d}"

@@ -41,7 +41,7 @@ from grader import archive, gradebook, hardening
 from grader.errors import GraderError
 from grader.store import Store, StoreError
 
-DEFAULT_SEED = 20261129      # the same as grader.runner.DEFAULT_SEED (not imported: it loads the engine)
+DEFAULT_SEED = grader.DEFAULT_SEED
 JOB_TIMEOUT_S = 900.0        # a trusted grading process that takes longer is stopped
 
 
@@ -151,7 +151,7 @@ def run(opts: Options, progress: Callable[[Progress], None] | None = None) -> Su
     if not subs and not roster:
         raise BatchError(f"{opts.submissions}: no submissions found (expected one folder or .zip per student)")
     out = Path(opts.out)
-    if out.resolve() == Path(opts.submissions).resolve() or _under(out, Path(opts.submissions)):
+    if _under(out, Path(opts.submissions)):     # the folder itself included
         raise BatchError(f"{out}: the output folder must not be inside the submissions")
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -200,11 +200,12 @@ def _class_results(store: Store, specs, subs, roster, problems) -> gradebook.Cla
     """The gradebook's input: stored rows that match each student's current files."""
     hashes = {s.student: s.content_hash for s in subs}
     graded_files = {s.student: set(s.files) for s in subs}
+    graded = {s.name for s in specs}
     results, reports = {}, {}
     for row in store.rows():
         if hashes.get(row.student) != row.content_hash or f"{row.exercise}.py" not in graded_files[row.student]:
             continue
-        if row.exercise in {s.name for s in specs}:
+        if row.exercise in graded:
             results[(row.student, row.exercise)] = row.result
             reports[(row.student, row.exercise)] = row.report_md
     by_id = {st.id: st for st in roster}
@@ -588,10 +589,10 @@ def dask_task(jobs: list[dict], seed: int, lang: str, confine: bool) -> list[dic
         except ValueError:
             continue
     seen = {(a.get("student"), a.get("exercise")) for a in answers}
+    tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
     for j in jobs:
         for exercise in j["exercises"]:
             if (j["student"], exercise) not in seen:
-                tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
                 answers.append({"student": j["student"], "exercise": exercise,
                                 "error": f"grading process failed ({tail[0][:200]})"})
     return answers

@@ -22,7 +22,7 @@ from grader.results import ExerciseResult, FunctionResult
 from grader.sandbox import Outcome, PackedCalls, Worker, WorkerJob, Zygote
 from grader.spec import FunctionSpec, Spec
 
-DEFAULT_SEED = 20261129
+DEFAULT_SEED = grader.DEFAULT_SEED
 NOBODY = 65534
 MAX_STAGED_FILES = 64
 MAX_STAGED_BYTES = 4 << 20
