@@ -554,7 +554,8 @@ class _DaskRunner:
         started = time.monotonic()
         try:
             futures = {client.submit(dask_task, [j.to_json() for j in chunk], self.opts.seed, self.opts.lang,
-                                     self.opts.confine, pure=False): chunk for chunk in chunks}
+                                     self.opts.confine, self.opts.job_timeout_s, pure=False): chunk
+                       for chunk in chunks}
             for future in as_completed(futures):
                 chunk = futures[future]
                 failure = "no result"
@@ -574,14 +575,16 @@ class _DaskRunner:
         return record.errors, record.protections
 
 
-def dask_task(jobs: list[dict], seed: int, lang: str, confine: bool) -> list[dict]:
+def dask_task(jobs: list[dict], seed: int, lang: str, confine: bool,
+              job_timeout_s: float = JOB_TIMEOUT_S) -> list[dict]:
     """Runs on a Dask worker: grade ``jobs`` in a fresh ``python -m grader.batch``
     process (so no reference is loaded where students' processes are forked)
-    and return plain JSON, one answer per (student, exercise)."""
+    and return plain JSON, one answer per (student, exercise). The process
+    gets ``job_timeout_s`` per exercise."""
     payload = json.dumps({"jobs": jobs, "seed": seed, "lang": lang, "confine": confine})
     n = sum(len(j["exercises"]) for j in jobs)
     proc = subprocess.run([sys.executable, "-m", "grader.batch"], input=payload.encode(),
-                          capture_output=True, timeout=JOB_TIMEOUT_S * max(1, n))
+                          capture_output=True, timeout=job_timeout_s * max(1, n))
     answers = []
     for line in proc.stdout.decode("utf-8", "replace").splitlines():
         try:
