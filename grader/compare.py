@@ -37,13 +37,6 @@ def _any_float64(args: dict) -> bool:
     return any(isinstance(v, np.ndarray) and v.dtype == np.float64 for v in args.values())
 
 
-def _returned_value(outcome: Outcome):
-    value = outcome.value
-    if value.get("kind") == "array":
-        return value.get("array")
-    return value.get("value")
-
-
 def check(case: Case, outcome: Outcome, tol: Tolerance) -> Finding | None:
     """None when ``outcome`` is right for ``case``; otherwise the first problem."""
     info = FUNCTIONS[case.function]

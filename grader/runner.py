@@ -201,8 +201,7 @@ def _identify(failures: list):
     for case, finding, _ in failures:
         if finding.got is None or case.raises is not None:
             continue
-        copies = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in case.args.items()}
-        for m in misconceptions.matching(case.function, copies, finding.got, case.expected):
+        for m in misconceptions.matching(case.function, case.args, finding.got, case.expected):  # copies per variant
             votes.setdefault(m.key, [m, 0])[1] += 1
     if not votes:
         return None

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ctypes
 import dataclasses
-import json
 import os
 import select
 import shutil
@@ -103,11 +102,10 @@ class SandboxError(RuntimeError):
 
 
 def _confinement_to_json(confinement) -> dict | None:
+    """A ``hardening.Confinement`` as plain data (``hardening.confine`` takes it back)."""
     if confinement is None or isinstance(confinement, dict):
         return confinement
-    fields = dataclasses.asdict(confinement)
-    fields["__class__"] = type(confinement).__name__
-    return fields
+    return dataclasses.asdict(confinement)
 
 
 def _kill_strays(workers: set[int]) -> None:
@@ -352,42 +350,43 @@ class Worker:
             "confinement": _confinement_to_json(job.confinement),
         }
         self.sock = zygote._connect()
-        wire.send(self.sock, {"op": "spawn", "job": json.loads(json.dumps(payload))})
+        wire.send(self.sock, {"op": "spawn", "job": payload})
         self.alive = True
         self._replies = wire.Receiver(self.sock)
+        self._set_timeout(job.limits.import_time_s)
         try:
-            self.sock.settimeout(job.limits.import_time_s)
-            self.pid = int(wire.recv(self.sock)["pid"])     # from the zygote, before the child runs
+            self.pid = int(self._replies.recv()["pid"])     # from the zygote, before the child runs
         except (wire.WireError, OSError, KeyError, TypeError, ValueError):
-            self.hello = {"loaded": False, "died": True}
-            self._lose("died")
+            self._fail("died")
             return
         try:   # sent by the worker before it runs any student code
-            self._set_timeout(job.limits.import_time_s)
             protections = self._replies.recv().get("protections")
-            self.protections = [str(p) for p in protections] if isinstance(protections, list) else []
         except socket.timeout:
-            self.hello = {"loaded": False, "timeout": True}
-            self._lose("timeout")
+            self._fail("timeout")
             return
         except (wire.WireError, OSError):
-            self.hello = {"loaded": False, "died": True}
-            self._lose("died")
+            self._fail("died")
             return
+        self.protections = [str(p) for p in protections] if isinstance(protections, list) else []
         self._await_hello(job.limits.import_time_s)
+
+    def _fail(self, why: str) -> None:
+        """The module could not be loaded: the process timed out or died."""
+        self.hello = {"loaded": False, why: True, "protections": self.protections}
+        self._lose(why)
 
     def _await_hello(self, seconds: float) -> None:
         """Wait for the report on loading the module (``self.hello``)."""
         try:
             self._set_timeout(seconds)
             message = self._replies.recv()
-            self.hello = message["hello"] if isinstance(message.get("hello"), dict) else {}
         except socket.timeout:
-            self.hello = {"loaded": False, "timeout": True}
-            self._lose("timeout")
+            self._fail("timeout")
+            return
         except (wire.WireError, OSError, TypeError, ValueError):
-            self.hello = {"loaded": False, "died": True}
-            self._lose("died")
+            self._fail("died")
+            return
+        self.hello = message["hello"] if isinstance(message.get("hello"), dict) else {}
         self.hello["protections"] = self.protections    # never what the student's code says
 
     def load(self, module: str, limits: Limits) -> dict:
@@ -402,8 +401,7 @@ class Worker:
             self._set_timeout(limits.import_time_s)
             wire.send(self.sock, {"load": module, "memory_mb": limits.memory_mb})
         except OSError:
-            self.hello = {"loaded": False, "died": True, "protections": self.protections}
-            self._lose("died")
+            self._fail("died")
             return self.hello
         self._await_hello(limits.import_time_s)
         return self.hello

@@ -75,10 +75,13 @@ def _mapped_bytes() -> int:
         return int(f.read().split()[0]) * resource.getpagesize()
 
 
-def _set_limits(limits: dict) -> None:
-    """Apply the rlimits; memory is a budget on top of what is already mapped."""
+def _set_limits(limits: dict, memory_mb: int) -> None:
+    """Apply the process's rlimits; memory is a budget on top of what is already
+    mapped: ``limits["memory_mb"]`` for the process (hard), ``memory_mb`` for the
+    module loaded first (soft, see ``_set_memory_budget``)."""
     budget = _mapped_bytes() + int(limits["memory_mb"]) * (1 << 20)
     resource.setrlimit(resource.RLIMIT_AS, (budget, budget))
+    _set_memory_budget(memory_mb)
     cpu = int(limits["cpu_s"])
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     fsize = int(limits["file_mb"]) * (1 << 20)
@@ -322,15 +325,6 @@ def _pack_reply(reply: dict) -> bytes:
     return wire.pack_reply(reply, paths)
 
 
-def _confine(confinement: dict, workdir: str) -> list:
-    """Rebuild the confinement settings sent as JSON and apply them."""
-    from grader import hardening  # imported by the zygote already when present
-    fields = dict(confinement)
-    cls_name = fields.pop("__class__", None)
-    settings = getattr(hardening, cls_name)(**fields) if cls_name else fields
-    return hardening.confine(settings, workdir)
-
-
 def serve(sock: socket.socket, job: dict) -> None:
     """Entry point of a freshly forked worker; never returns."""
     code = 0
@@ -345,10 +339,9 @@ def serve(sock: socket.socket, job: dict) -> None:
         protections = ["separate process", "rlimits (time, memory, processes, file size)",
                        "private working directory", "reference solutions not importable"]
         if job.get("confinement") is not None:
-            protections = protections + list(_confine(job["confinement"], workdir))
-        _set_limits(job["limits"])
-        if job.get("memory_mb") is not None:    # this exercise's share of the process's limit
-            _set_memory_budget(job["memory_mb"])
+            from grader import hardening  # imported by the zygote already
+            protections = protections + hardening.confine(job["confinement"], workdir)
+        _set_limits(job["limits"], job["memory_mb"])
         warnings.simplefilter("ignore")   # recorded only for the calls that are checked for them
         # Sent before any student code runs: the one message the grader may believe.
         wire.send(sock, {"protections": protections})
@@ -360,7 +353,7 @@ def serve(sock: socket.socket, job: dict) -> None:
             message = wire.recv(sock)
             if "load" in message:     # the same student's next exercise, in this process
                 _forget_student_modules(root)
-                _set_memory_budget(message.get("memory_mb", job["limits"]["memory_mb"]))
+                _set_memory_budget(message["memory_mb"])
                 mod, report = _load_student_module(root, str(message["load"]))
                 report["output"] = _take_output(output_fd)
                 wire.send(sock, {"hello": report})
