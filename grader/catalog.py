@@ -30,10 +30,6 @@ class FunctionInfo:
     magnitude: str = ARRAY_ARGS_ABS
     depends_on: tuple[tuple[str, str], ...] = ()   # (exercise, function) it builds on
 
-    @property
-    def module(self) -> str:
-        return self.exercise
-
 
 FUNCTIONS: dict[str, FunctionInfo] = {f.name: f for f in (
     FunctionInfo("conv_output_size", "exercise1", ("n", "f", "stride", "padding"), ("n", "f"), "int",

@@ -142,9 +142,9 @@ def format_args_whole(args: dict) -> str:
     parts = []
     for k, v in args.items():
         if isinstance(v, np.ndarray) and v.size <= SMALL_ARRAY:
-            parts.append(f"{k} {tuple(v.shape)} {v.dtype}:\n{_indent(format_grid(v))}")
+            parts.append(f"{k} {format_value(v)}:\n{_indent(format_grid(v))}")
         else:
-            parts.append(f"{k} = {format_value(v)}" if isinstance(v, np.ndarray) else f"{k} = {v!r}")
+            parts.append(f"{k} = {format_value(v)}")
     return "\n".join(parts)
 
 
@@ -169,7 +169,7 @@ def format_comparison(expected, got, lang: str) -> str:
 
 # ----------------------------------------------------------------- reports ---
 
-def function_line(fr: FunctionResult, lang: str, color: bool = False) -> str:
+def function_line(fr: FunctionResult, color: bool = False) -> str:
     mark = "PASS" if fr.passed else "FAIL"
     if color:
         mark = f"\x1b[32m{mark}\x1b[0m" if fr.passed else f"\x1b[31m{mark}\x1b[0m"
@@ -181,14 +181,20 @@ def render_text(result: ExerciseResult, lang: str = "en", color: bool = False) -
     w = words(lang)
     lines = [f"{result.exercise} — {result.title}   {w['score']}: {result.score:g}/{result.max_score:g}"]
     for fr in result.functions:
-        lines.append(function_line(fr, lang, color))
+        lines.append(function_line(fr, color))
         if not fr.passed:
             lines.append(_indent(fr.feedback, "      "))
     if result.output.strip():
         lines.append(f"{w['printed']} (import):\n{_indent(result.output.rstrip(), '      ')}")
-    lines.append(f"({w['seed']} {result.seed}; grader {result.versions.get('grader')}, "
-                 f"hypothesis {result.versions.get('hypothesis')}, numpy {result.versions.get('numpy')})")
+    lines.append(f"({_provenance(result, w)})")
     return "\n".join(lines)
+
+
+def _provenance(result: ExerciseResult, w: dict) -> str:
+    """'seed 20261129; grader 0.1.0, hypothesis 6.x, numpy 2.x': what reproduces the grading."""
+    v = result.versions
+    return (f"{w['seed']} {result.seed}; grader {v.get('grader')}, "
+            f"hypothesis {v.get('hypothesis')}, numpy {v.get('numpy')}")
 
 
 def render_markdown(result: ExerciseResult, lang: str = "en") -> str:
@@ -205,8 +211,7 @@ def render_markdown(result: ExerciseResult, lang: str = "en") -> str:
         else:
             lines += ["```", fr.feedback, "```"]
         lines.append("")
-    lines.append(f"{w['seed']} {result.seed}; grader {result.versions.get('grader')}, "
-                 f"hypothesis {result.versions.get('hypothesis')}, numpy {result.versions.get('numpy')}.  ")
+    lines.append(f"{_provenance(result, w)}.  ")
     if result.protections:
         lines.append(f"{w['protections']}: {', '.join(result.protections)}.")
     return "\n".join(lines) + "\n"

@@ -108,8 +108,9 @@ def parse_spec(path: str, data) -> Spec:
     title_en, title_ko = _text(top, "title")
     tol = top.child("tolerance", top.get("tolerance", dict, {}))
     tol.mapping({"rtol", "atol"}, set())
-    tolerance = Tolerance(rtol=float(tol.get("rtol", float, 1e-5, minimum=0)),
-                          atol=float(tol.get("atol", float, 1e-6, minimum=0)))
+    base_tol = Tolerance()
+    tolerance = Tolerance(rtol=float(tol.get("rtol", float, base_tol.rtol, minimum=0)),
+                          atol=float(tol.get("atol", float, base_tol.atol, minimum=0)))
     lim = top.child("limits", top.get("limits", dict, {}))
     lim.mapping({"time_s", "import_time_s", "memory_mb", "cpu_s", "nproc", "file_mb"}, set())
     base = Limits()
