@@ -166,19 +166,19 @@ def kinds_cmd(lang, bank):
               help="Folder for per-student feedback (default: RESPONSES-feedback/).")
 def grade_cmd(responses, manifest, seed, count, kinds, roster, lang, style, bank, output, feedback):
     """Score RESPONSES.csv (student_id, question, answer) against each student's variant."""
-    from .grade import feedback_markdown, grade_responses, read_responses, regenerate, results_csv
+    from .grade import feedback_markdown, grade_responses, read_responses, regenerate, results_csv, sheet_for
 
     the_bank = load_bank(bank)
     request, students = _grade_request(the_bank, manifest, seed, count, kinds, roster, lang, style)
     answers = read_responses(responses)
-    results = grade_responses(the_bank, request, students, answers)
     sheets = regenerate(the_bank, request, students)
+    results = grade_responses(the_bank, request, students, answers, sheets=sheets)
     src = Path(responses)
     out = Path(output) if output else src.with_name(src.stem + "-grades.csv")
     fb_dir = Path(feedback) if feedback else src.with_name(src.stem + "-feedback")
     _write(out, results_csv(results, request.count))
     for r in results:
-        sheet = sheets.get(r.student_id) if students is not None else sheets[None]
+        sheet = sheet_for(sheets, r.student_id, students is not None)
         _write(fb_dir / f"{_safe_name(r.student_id)}.md",
                feedback_markdown(r, sheet, request.lang).encode("utf-8"))
     graded = [r for r in results if r.marks]

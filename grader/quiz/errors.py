@@ -1,13 +1,11 @@
 """Errors of the quiz tools: one line for the user, exit code 2, no traceback."""
 from __future__ import annotations
 
-import click
+from ..errors import GraderError
 
 
-class QuizError(click.ClickException):
+class QuizError(GraderError):
     """A usage or configuration error of the quiz commands (exit code 2)."""
-
-    exit_code = 2
 
 
 class BankError(QuizError):

@@ -167,14 +167,16 @@ def generate_sheet(bank: Bank, request: QuizRequest, *, sheet_seed: int | None =
         spec, kind = bank.kinds[name], KINDS[name]
         for _ in range(MAX_ATTEMPTS):
             q = build_question(spec, kind, rng, number=number, lang=request.lang, figures=bank.figures)
-            if q is not None and question_key(q.kind, q.params) not in seen:
-                break
+            if q is not None:
+                key = question_key(q.kind, q.params)
+                if key not in seen:
+                    break
         else:
             made = sum(1 for k in plan[: number - 1] if k == name)
             raise ImpossibleQuizError(
                 f"could not make question {number}: only {made} distinct {name!r} questions "
                 f"found in the bank's parameter ranges; ask for fewer or widen the ranges")
-        seen.add(question_key(q.kind, q.params))
+        seen.add(key)
         questions.append(q)
     return Sheet(
         title=bank.title[request.lang], convention=bank.convention[request.lang],
@@ -197,8 +199,9 @@ def generate_roster(bank: Bank, request: QuizRequest, roster: Sequence[tuple[str
         for attempt in range(MAX_ROSTER_RETRIES + 1):
             sheet = generate_sheet(bank, request, sheet_seed=student_seed(request.seed, student_id, attempt),
                                    student_id=student_id, student_name=name, plan=plan)
-            if sheet.signature not in seen:
+            signature = sheet.signature
+            if signature not in seen:
                 break
-        seen.add(sheet.signature)
+        seen.add(signature)
         sheets.append(sheet)
     return sheets

@@ -131,16 +131,27 @@ def regenerate(bank: Bank, request: QuizRequest, roster: Sequence[tuple[str, str
     return {s.student_id: s for s in generate_roster(bank, request, roster)}
 
 
+def sheet_for(sheets: dict[str | None, Sheet], student_id: str, with_roster: bool) -> Sheet | None:
+    """A student's sheet from :func:`regenerate`'s result: None for an id not in the roster;
+    without a roster, the one shared sheet."""
+    return sheets.get(student_id) if with_roster else sheets[None]
+
+
 def grade_responses(bank: Bank, request: QuizRequest, roster: Sequence[tuple[str, str]] | None,
-                    responses: dict[str, dict[int, str]]) -> list[StudentResult]:
-    """Grade everybody: roster students in roster order (blank if they sent nothing), then others."""
-    sheets = regenerate(bank, request, roster)
+                    responses: dict[str, dict[int, str]],
+                    sheets: dict[str | None, Sheet] | None = None) -> list[StudentResult]:
+    """Grade everybody: roster students in roster order (blank if they sent nothing), then others.
+
+    ``sheets`` is :func:`regenerate`'s result for the same arguments, when the caller already has it.
+    """
+    if sheets is None:
+        sheets = regenerate(bank, request, roster)
     names = dict(roster) if roster is not None else {}
     order = [s for s, _ in roster] if roster is not None else []
     order += sorted(sid for sid in responses if sid not in names)
     results = []
     for sid in order:
-        sheet = sheets.get(sid) if roster is not None else sheets[None]
+        sheet = sheet_for(sheets, sid, roster is not None)
         if sheet is None:
             results.append(StudentResult(sid, "", (), error="not in the roster: no sheet to grade against"))
             continue
@@ -159,7 +170,7 @@ def results_csv(results: Sequence[StudentResult], count: int) -> bytes:
     w.writerow(["student_id", "name", "score", "total"] + [f"q{i}" for i in range(1, count + 1)]
                + ["misconceptions", "error"])
     for r in results:
-        cells = ["" if not r.marks else str(int(m.correct)) for m in r.marks] or [""] * count
+        cells = [str(int(m.correct)) for m in r.marks] or [""] * count
         tags = "; ".join(f"q{m.number}:{m.tag}" for m in r.marks if m.tag)
         w.writerow([r.student_id, r.name, r.score if r.marks else "", count] + cells + [tags, r.error or ""])
     return buf.getvalue().encode("utf-8")

@@ -37,6 +37,16 @@ def _exact(num: int, den: int) -> int | None:
     return int(q) if q.denominator == 1 else None
 
 
+def _fits(n: int, f: int, pad: int) -> bool:
+    """An F filter fits an N input, with padding P at most F // 2."""
+    return f <= n and pad <= f // 2
+
+
+def _out(n: int, f: int, s: int, pad: int = 0) -> int:
+    """The lecture's output size (N - F + 2P)/S + 1, rounded down."""
+    return (n - f + 2 * pad) // s + 1
+
+
 def _size(num: int, den: int, plus: int = 1) -> int | None:
     """The lecture's (num)/den + plus, only when it is a whole positive number."""
     q = _exact(num, den)
@@ -91,7 +101,7 @@ class ConvOutput(Kind):
 
     def sample(self, rng, ranges):
         p = super().sample(rng, ranges)
-        if p["F"] > p["N"] or p["P"] > p["F"] // 2 or (p["N"] - p["F"] + 2 * p["P"]) % p["S"]:
+        if not _fits(p["N"], p["F"], p["P"]) or (p["N"] - p["F"] + 2 * p["P"]) % p["S"]:
             return None
         return p
 
@@ -99,7 +109,7 @@ class ConvOutput(Kind):
         return layers.conv_width(p["N"], p["F"], p["S"], p["P"])
 
     def formula(self, p):
-        return (p["N"] - p["F"] + 2 * p["P"]) // p["S"] + 1
+        return _out(p["N"], p["F"], p["S"], p["P"])
 
     def wrong(self, p):
         n, f, s, pad = p["N"], p["F"], p["S"], p["P"]
@@ -122,7 +132,7 @@ class ConvFits(Kind):
 
     def sample(self, rng, ranges):
         p = super().sample(rng, ranges)
-        if p["F"] > p["N"] or p["P"] > p["F"] // 2:
+        if not _fits(p["N"], p["F"], p["P"]):
             return None
         return p
 
@@ -146,7 +156,7 @@ class ConvFits(Kind):
         }
 
     def fields(self, p):
-        out = (p["N"] - p["F"] + 2 * p["P"]) // p["S"] + 1
+        out = _out(p["N"], p["F"], p["S"], p["P"])
         return {"out": out, "covered": (out - 1) * p["S"] + p["F"], "span": p["N"] + 2 * p["P"]}
 
 
@@ -214,7 +224,7 @@ class ConvDepth(Kind):
 
     def sample(self, rng, ranges):
         p = super().sample(rng, ranges)
-        if p["F"] > p["N"] or p["P"] > p["F"] // 2:
+        if not _fits(p["N"], p["F"], p["P"]):
             return None
         return p
 
@@ -233,7 +243,7 @@ class ConvDepth(Kind):
         }
 
     def fields(self, p):
-        return {"out": p["N"] - p["F"] + 2 * p["P"] + 1}
+        return {"out": _out(p["N"], p["F"], 1, p["P"])}
 
 
 class _PoolKind(Kind):
@@ -252,7 +262,7 @@ class PoolOutput(_PoolKind):
         return layers.pool_width(p["N"], p["F"], p["S"])
 
     def formula(self, p):
-        return (p["N"] - p["F"]) // p["S"] + 1
+        return _out(p["N"], p["F"], p["S"])
 
     def wrong(self, p):
         n, f, s = p["N"], p["F"], p["S"]
@@ -446,11 +456,11 @@ class VggTrace(Kind):
         for op, f, s, pad, c in p["seq"]:
             if op == "conv":
                 parts.append(f"CONV {f}×{f}×{c} (S={s}, P={pad})")
-                m = (n - f + 2 * pad) // s + 1
+                m = _out(n, f, s, pad)
                 steps.append(f"({n} - {f} + 2·{pad})/{s} + 1 = {m}")
             else:
                 parts.append(f"POOL {f}×{f} (S={s})")
-                m = (n - f) // s + 1
+                m = _out(n, f, s)
                 steps.append(f"({n} - {f})/{s} + 1 = {m}")
             n = m
         return {"layers": " → ".join(parts), "steps": "; ".join(steps)}
@@ -603,7 +613,7 @@ class ConvGrid(Kind):
     def sample(self, rng, ranges):
         n, f = rng.choice(ranges["N"]), rng.choice(ranges["F"])
         s, pad, b = rng.choice(ranges["S"]), rng.choice(ranges["P"]), rng.choice(ranges["b"])
-        if f > n or pad > f // 2:
+        if not _fits(n, f, pad):
             return None
         out = (n - f + 2 * pad) / s + 1
         if out != int(out) or not 2 <= out <= 4:
@@ -631,7 +641,7 @@ class ConvGrid(Kind):
         for i in range(n):
             for j in range(n):
                 x[i + pad][j + pad] = p["image"][i][j]
-        out = (n - f + 2 * pad) // s + 1
+        out = _out(n, f, s, pad)
         return tuple(
             tuple(sum(x[i * s + a][j * s + c] * p["kernel"][a][c] for a in range(f) for c in range(f)) + p["b"]
                   for j in range(out))
@@ -657,7 +667,7 @@ class ConvGrid(Kind):
                 w = p["kernel"][a][c]
                 terms.append(f"{v}·{w}" if w >= 0 else f"{v}·({w})")
         first = " + ".join(terms) + (f" + {p['b']}" if p["b"] else "")
-        return {"out": (p["N"] - f + 2 * pad) // p["S"] + 1, "first_window": first,
+        return {"out": _out(p["N"], f, p["S"], pad), "first_window": first,
                 "first_cell": self.formula(p)[0][0]}
 
     def figures(self, p):
@@ -683,11 +693,9 @@ class MaxPoolGrid(Kind):
             return None
         return {"N": n, "F": f, "image": [list(r) for r in _random_grid(rng, n, n, ranges["pixel"])]}
 
-    def _windows(self, p, stride=None):
-        f = p["F"]
-        s = stride or f
-        n = p["N"]
-        out = (n - f) // s + 1
+    def _windows(self, p):
+        f = s = p["F"]
+        out = _out(p["N"], f, s)
         return [[[p["image"][i * s + a][j * s + c] for a in range(f) for c in range(f)]
                  for j in range(out)] for i in range(out)]
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from html import escape
 
-from .generate import format_value
 from .model import Question, Sheet, Value
 from .render_html import html_grid
 
@@ -29,11 +28,6 @@ def question_html(q: Question, sheet: Sheet) -> str:
 def value_html(value: Value) -> str:
     """A choice as HTML: a number, or a bordered grid."""
     return html_grid(value) if isinstance(value, tuple) else str(value)
-
-
-def value_text(value: Value) -> str:
-    """A choice as plain text: ``26`` or ``6 11 / 7 4``."""
-    return format_value(value)
 
 
 def question_name(q: Question) -> str:

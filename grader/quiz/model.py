@@ -1,7 +1,7 @@
 """Plain data of a quiz: questions, choices and sheets. No rendering here."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Union
 
 Grid = tuple[tuple[int, ...], ...]
@@ -53,7 +53,6 @@ class Question:
     misconceptions: dict[str, Value]
     labels: dict[str, str]
     figures: tuple[Figure, ...] = ()
-    unit: str = ""
 
     @property
     def is_grid(self) -> bool:
@@ -78,12 +77,11 @@ class Sheet:
     questions: tuple[Question, ...]
     student_id: str | None = None
     student_name: str | None = None
-    meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def signature(self) -> tuple:
         """What makes two sheets the same quiz: their kinds and parameters."""
-        return tuple((q.kind, _freeze(q.params)) for q in self.questions)
+        return tuple(question_key(q.kind, q.params) for q in self.questions)
 
 
 def _freeze(value: Any) -> Any:
