@@ -433,18 +433,25 @@ def _seed_only():
         cache.clear()
 
 
+def _run_given(function: str, examples: int, seed: int, *, shrink: bool, body) -> None:
+    """Run ``body(args)`` on the inputs Hypothesis generates for ``function`` under
+    ``seed``: the one recipe that drawing and shrinking both replay (a shrunk
+    failure is found only if the replay draws the same inputs)."""
+
+    @hypothesis_settings(examples, shrink=shrink)
+    @hypothesis_seed(seed)
+    @given(STRATEGIES[function])
+    def run(args):
+        body(args)
+
+    with _seed_only():
+        run()
+
+
 def draw_examples(function: str, examples: int, seed: int) -> list[dict]:
     """The argument dicts Hypothesis generates for ``function`` under ``seed``."""
     drawn: list[dict] = []
-
-    @hypothesis_settings(examples, shrink=False)
-    @hypothesis_seed(seed)
-    @given(STRATEGIES[function])
-    def collect(args):
-        drawn.append(args)
-
-    with _seed_only():
-        collect()
+    _run_given(function, examples, seed, shrink=False, body=drawn.append)
     return drawn
 
 
@@ -457,17 +464,13 @@ def shrink_failure(function: str, examples: int, seed: int, fails) -> dict | Non
     ``fails(args)`` is true; returns the smallest failing input found (or None)."""
     failing: list[dict] = []
 
-    @hypothesis_settings(examples, shrink=True)
-    @hypothesis_seed(seed)
-    @given(STRATEGIES[function])
     def check(args):
         if fails(args):
             failing.append(args)
             raise _Fails
 
     try:
-        with _seed_only():
-            check()
+        _run_given(function, examples, seed, shrink=True, body=check)
     except Exception:  # noqa: BLE001 - _Fails, or Hypothesis's Flaky when a replay disagrees
         pass
     return failing[-1] if failing else None
