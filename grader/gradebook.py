@@ -156,6 +156,12 @@ def function_results(results: ClassResults, student: str) -> dict[str, dict]:
     return found
 
 
+def _exercise_scores(results: ClassResults, exercise: str) -> tuple[list[float], float]:
+    """(every graded student's score, in student order; the exercise's points)."""
+    scores = [r["score"] for (_, e), r in sorted(results.results.items()) if e == exercise]
+    return scores, sum(c.points for c in results.columns if c.exercise == exercise)
+
+
 def total(results: ClassResults, student: str) -> float:
     return sum(r.get("score", 0.0) for ex in results.exercises
                if (r := results.results.get((student, ex))) is not None)
@@ -271,8 +277,7 @@ def summary_markdown(results: ClassResults, png_name: str | None = "summary.png"
     lines += ["## Scores per exercise", "", "| exercise | graded | mean | median | max points | full marks |",
               "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for ex in results.exercises:
-        scores = [r["score"] for (s, e), r in sorted(results.results.items()) if e == ex]
-        mx = sum(c.points for c in results.columns if c.exercise == ex)
+        scores, mx = _exercise_scores(results, ex)
         if scores:
             lines.append(f"| {ex} | {len(scores)} | {statistics.fmean(scores):.2f} | {statistics.median(scores):g} "
                          f"| {points(mx)} | {sum(1 for s in scores if s >= mx)} |")
@@ -280,13 +285,13 @@ def summary_markdown(results: ClassResults, png_name: str | None = "summary.png"
             lines.append(f"| {ex} | 0 | – | – | {points(mx)} | 0 |")
     lines.append("")
     for ex in results.exercises:
-        scores = [r["score"] for (s, e), r in sorted(results.results.items()) if e == ex]
-        mx = sum(c.points for c in results.columns if c.exercise == ex)
+        scores, mx = _exercise_scores(results, ex)
         if scores:
             lines += [f"{ex}:", "", "```", *_histogram_text(scores, mx), "```", ""]
     lines += ["## Functions", "", "| function | passed | failed |", "| --- | ---: | ---: |"]
+    per_student = [function_results(results, st.id) for st in results.students]
     for c in results.columns:
-        frs = [fr for st in results.students if (fr := function_results(results, st.id).get(c.title))]
+        frs = [fr for found in per_student if (fr := found.get(c.title))]
         lines.append(f"| {c.title} | {sum(1 for f in frs if f.get('passed'))} | {sum(1 for f in frs if not f.get('passed'))} |")
     lines += ["", "## Most common misconceptions", ""]
     counter = collections.Counter()
@@ -321,8 +326,7 @@ def summary_png(results: ClassResults) -> bytes | None:
     exercises = results.exercises
     fig, axes = plt.subplots(1, max(1, len(exercises)), figsize=(3.2 * max(1, len(exercises)), 2.8), squeeze=False)
     for ax, ex in zip(axes[0], exercises):
-        scores = [r["score"] for (s, e), r in sorted(results.results.items()) if e == ex]
-        mx = sum(c.points for c in results.columns if c.exercise == ex)
+        scores, mx = _exercise_scores(results, ex)
         ax.hist(scores, bins=10, range=(0, mx or 1), color="#4472c4", edgecolor="white")
         ax.set_title(f"{ex} (n={len(scores)})", fontsize=9)
         ax.set_xlabel("points", fontsize=8)
