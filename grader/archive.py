@@ -294,14 +294,8 @@ def read_student_zip(data_or_path, student: str, source: str, exercise_functions
         with _open_zip(data_or_path if isinstance(data_or_path, (str, Path)) else io.BytesIO(data_or_path)) as zf:
             members = _check_zip(zf, caps.student_files, caps.student_bytes)
             prefix = _common_folder([p for p, _ in members])
-            found: dict[str, tuple[int, bytes]] = {}
-            notebooks: list[tuple[str, bytes]] = []
-            for path, info in members:
-                rel = PurePosixPath(*path.parts[len(prefix):])
-                depth = len(rel.parts) - 1
-                if depth >= caps.depth:
-                    continue
-                _consider(str(rel), depth, lambda i=info: _read_member(zf, i, caps.file_bytes), found, notebooks)
+            found, notebooks = _collect_members(zf, [(PurePosixPath(*path.parts[len(prefix):]), info)
+                                                     for path, info in members], caps)
     except ArchiveError as exc:
         problems.append(Problem(student, source, str(exc)))
         return Submission(student=student, source=source)
@@ -309,6 +303,18 @@ def read_student_zip(data_or_path, student: str, source: str, exercise_functions
         problems.append(Problem(student, source, f"cannot be read as a zip ({type(exc).__name__}: {str(exc)[:80]})"))
         return Submission(student=student, source=source)
     return _assemble(student, source, found, notebooks, exercise_functions, problems)
+
+
+def _collect_members(zf: zipfile.ZipFile, items, caps: Caps) -> tuple[dict, list]:
+    """(found, notebooks) of one student's members, given as (path in their folder, info);
+    members nested ``caps.depth`` folders deep or more are skipped."""
+    found: dict[str, tuple[int, bytes]] = {}
+    notebooks: list[tuple[str, bytes]] = []
+    for rel, info in items:
+        depth = len(rel.parts) - 1
+        if depth < caps.depth:
+            _consider(str(rel), depth, lambda i=info: _read_member(zf, i, caps.file_bytes), found, notebooks)
+    return found, notebooks
 
 
 def _common_folder(paths: list[PurePosixPath]) -> tuple[str, ...]:
@@ -405,14 +411,9 @@ def _read_class_zip(path: Path, fns, problems, caps) -> list[Submission]:
                 problems.append(Problem(None, f"{path}/{p}", "ignored: not in a student's folder"))
         for folder, items in sorted(groups.items()):
             sid = student_id(folder)
-            found: dict[str, tuple[int, bytes]] = {}
-            notebooks: list[tuple[str, bytes]] = []
             source = f"{path}/{'/'.join(prefix + (folder,))}"
             try:
-                for rel, info in items:
-                    if len(rel.parts) - 1 < caps.depth:
-                        _consider(str(rel), len(rel.parts) - 1,
-                                  lambda i=info: _read_member(zf, i, caps.file_bytes), found, notebooks)
+                found, notebooks = _collect_members(zf, items, caps)
             except ArchiveError as exc:
                 problems.append(Problem(sid, source, str(exc)))
                 found, notebooks = {}, []
