@@ -92,12 +92,12 @@ def run_batch(cls: Path, out: Path, jobs: int) -> tuple[float, float]:
 
 def in_process(cls: Path, students: list[str], with_checks: bool) -> float:
     """Import each submission here and call its functions on the case book."""
-    from grader.cases import build_casebook
-    from grader.catalog import FUNCTIONS
-    from grader.compare import check
+    from grader.engine.cases import build_casebook
+    from grader.engine.catalog import FUNCTIONS
+    from grader.engine.compare import check
     from grader.sandbox import Outcome
-    from grader.spec import all_specs
-    from grader.worker import _describe_value
+    from grader.engine.spec import all_specs
+    from grader.sandbox.worker import _describe_value
     specs = all_specs()
     books = {s.name: build_casebook(s, grader.DEFAULT_SEED) for s in specs}
     started = time.process_time()
@@ -136,9 +136,9 @@ def isolation_floor(cls: Path, students: list[str]) -> float:
     """CPU seconds of what every student's grading costs before any call: a worker
     forked from the zygote and confined as in the batch (namespaces, uid, seccomp),
     loading each of the student's exercises, then killed and reaped."""
-    from grader import batch
+    from grader.batch import run as batch
     from grader.sandbox import Zygote
-    from grader.spec import all_specs
+    from grader.engine.spec import all_specs
     specs = {s.name: s for s in all_specs()}
     stage_root = Path(tempfile.mkdtemp(prefix="bench-floor-"))
     os.chmod(stage_root, 0o711)
@@ -183,8 +183,8 @@ def test_case(key):
 
 def pytest_baseline(cls: Path, students: list[str], work: Path) -> float:
     """A fresh ``python -m pytest`` per submission on the value cases of its exercises."""
-    from grader.cases import build_casebook
-    from grader.spec import all_specs
+    from grader.engine.cases import build_casebook
+    from grader.engine.spec import all_specs
     arrays = {}
     for spec in all_specs():
         book = build_casebook(spec, grader.DEFAULT_SEED)

@@ -23,10 +23,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 FLOOR = """
 import numpy, hypothesis
-from grader.spec import load_spec
-from grader.cases import build_casebook
-from grader.catalog import reference
-from grader.runner import DEFAULT_SEED
+from grader.engine.spec import load_spec
+from grader.engine.cases import build_casebook
+from grader.engine.catalog import reference
+from grader.engine.runner import DEFAULT_SEED
 spec = load_spec({exercise!r})
 book = build_casebook(spec, DEFAULT_SEED)
 for name, cases in book.cases.items():

@@ -18,7 +18,7 @@ class ExerciseGroup(click.Group):
         command = super().get_command(ctx, name)
         if command is not None:
             return command
-        from grader.spec import load_spec
+        from grader.engine.spec import load_spec
         try:
             spec = load_spec(name)
         except GraderError:
@@ -26,7 +26,7 @@ class ExerciseGroup(click.Group):
         return _exercise_command(spec.name, spec.title_en)
 
     def list_commands(self, ctx):
-        from grader.spec import all_specs
+        from grader.engine.spec import all_specs
         try:
             exercises = [s.name for s in all_specs()]
         except GraderError:
@@ -37,7 +37,7 @@ class ExerciseGroup(click.Group):
         name = args[0] if args else None
         command = self.get_command(ctx, name) if name else None
         if name and command is None and not name.startswith("-"):
-            from grader.spec import all_specs
+            from grader.engine.spec import all_specs
             known = ", ".join(s.name for s in all_specs())
             raise UsageError(f"unknown exercise or command {name!r} (exercises: {known}; see euron-grade --help)")
         return super().resolve_command(ctx, args)
@@ -52,9 +52,9 @@ def _exercise_command(exercise: str, title: str) -> click.Command:
     @click.option("--lang", type=LANGS, default="en", show_default=True, help="Language of the feedback.")
     @click.option("--seed", type=int, default=None, help="Seed of the generated inputs (default: fixed).")
     def command(submission, as_json, lang, seed):
-        from grader import report
-        from grader.runner import DEFAULT_SEED, grade
-        from grader.spec import load_spec
+        from grader.engine import report
+        from grader.engine.runner import DEFAULT_SEED, grade
+        from grader.engine.spec import load_spec
         spec = load_spec(exercise)
         path = Path(submission) if submission else Path.cwd() / "exercises"
         if not path.exists():
@@ -85,7 +85,7 @@ def main():
 @click.option("--lang", type=LANGS, default="en", show_default=True)
 def list_exercises(lang):
     """List the exercises with their functions and points."""
-    from grader.spec import all_specs
+    from grader.engine.spec import all_specs
     for spec in all_specs():
         aliases = f" ({', '.join(spec.aliases)})" if spec.aliases else ""
         click.echo(f"{spec.name}{aliases}: {spec.title(lang)} — {spec.max_score:g} points")
@@ -100,7 +100,7 @@ def _add_optional_commands() -> None:
     except ImportError:
         pass
     try:
-        from grader.batch_cli import batch
+        from grader.batch.cli import batch
         main.add_command(batch)
     except ImportError:
         pass

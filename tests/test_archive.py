@@ -1,4 +1,4 @@
-"""grader.archive: safe reading of folders, zips (slip, links, bombs) and notebooks."""
+"""grader.batch.archive: safe reading of folders, zips (slip, links, bombs) and notebooks."""
 
 import io
 import os
@@ -7,8 +7,8 @@ import zipfile
 
 import pytest
 
-from grader import archive
-from grader.archive import Caps, read_class, read_student_zip
+from grader.batch import archive
+from grader.batch.archive import Caps, read_class, read_student_zip
 
 FUNCTIONS = {"exercise1": ["conv_output_size", "same_padding", "conv_param_count"],
              "exercise2": ["conv_forward", "conv1x1_forward"]}

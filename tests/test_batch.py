@@ -19,10 +19,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from grader import batch as batch_mod
-from grader.batch_cli import batch
-from grader.results import without_timings
-from grader.store import Store
+from grader.batch import run as batch_mod
+from grader.batch.cli import batch
+from grader.engine.results import without_timings
+from grader.batch.store import Store
 
 ROOT = os.geteuid() == 0
 FIX = Path(__file__).parent / "fixtures" / "submissions"
@@ -377,7 +377,7 @@ def test_ctrl_c_saves_what_is_graded_and_says_how_to_resume(tmp_path):
 
 
 def test_progress_bar_on_a_terminal_and_lines_otherwise():
-    from grader.batch_cli import _Printer
+    from grader.batch.cli import _Printer
 
     class Tty(io.StringIO):
         def isatty(self):

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from grader.batch_cli import batch
-from grader.results import without_timings
-from grader.store import Store
+from grader.batch.cli import batch
+from grader.engine.results import without_timings
+from grader.batch.store import Store
 
 distributed = pytest.importorskip("distributed")
 

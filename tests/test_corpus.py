@@ -11,7 +11,7 @@ Two halves:
   invalid arguments, no RuntimeWarning from sigmoid. A function the manifest
   says is correct must satisfy every rule; a function it says is bugged must
   break at least one, so every bug in the corpus is real.
-* The engine test grades every folder with ``grader.runner.grade`` (each
+* The engine test grades every folder with ``grader.engine.runner.grade`` (each
   (folder, exercise) once per session) and asserts exactly the manifest's
   failing set.
 """
@@ -468,7 +468,7 @@ def test_corpus_size():
 
 @pytest.mark.parametrize("path", [p for p in ENTRIES if p.startswith("buggy/") and ENTRIES[p].get("misconception")])
 def test_misconception_keys_exist(path):
-    misconceptions = pytest.importorskip("grader.misconceptions")
+    misconceptions = pytest.importorskip("grader.engine.identify")
     keys = {m.key for m in misconceptions.MISCONCEPTIONS}
     assert ENTRIES[path]["misconception"] in keys
 
@@ -502,7 +502,7 @@ MISCONCEIVED = [p for p, e in ENTRIES.items() if e["category"] == "buggy" and e.
 @pytest.mark.parametrize("path", MISCONCEIVED)
 def test_misconception_reproduces_the_bug(path):
     """The recorded misconception's variant reproduces the buggy output on some case."""
-    misconceptions = pytest.importorskip("grader.misconceptions")
+    misconceptions = pytest.importorskip("grader.engine.identify")
     entry = ENTRIES[path]
     (exercise, function), = _fail_set(entry)
     fn = _call_inside(path)[function]
@@ -532,8 +532,8 @@ GRADE_WALL_LIMIT_S = 90.0     # a hostile folder must not hold the grader longer
 def _grade(path: str, exercise: str) -> tuple[dict, float]:
     """(result.to_dict(), seconds) for one folder and exercise, once per session."""
     if (path, exercise) not in _GRADES:
-        from grader.runner import grade
-        from grader.spec import load_spec
+        from grader.engine.runner import grade
+        from grader.engine.spec import load_spec
 
         spec = load_spec(exercise)
         start = time.monotonic()
@@ -640,8 +640,8 @@ def _strip_timings(data):
 
 def test_engine_is_deterministic():
     """Grading the same submission twice gives the same JSON, timings aside."""
-    from grader.runner import grade
-    from grader.spec import load_spec
+    from grader.engine.runner import grade
+    from grader.engine.spec import load_spec
 
     path = "buggy/conv_pad_after_only"
     first = grade(load_spec("exercise2"), str(CORPUS / path)).to_dict()

@@ -1,4 +1,4 @@
-"""grader.gradebook: grades.csv, feedback, Gradescope JSON, summary, roster, atomic writes."""
+"""grader.batch.gradebook: grades.csv, feedback, Gradescope JSON, summary, roster, atomic writes."""
 
 import csv
 import io
@@ -7,9 +7,9 @@ import os
 
 import pytest
 
-from grader import gradebook
-from grader.archive import Problem
-from grader.gradebook import ClassResults, Column, Student
+from grader.batch import gradebook
+from grader.batch.archive import Problem
+from grader.batch.gradebook import ClassResults, Column, Student
 
 
 def _fn(name, passed, score, max_score, misconception=None, code=None):

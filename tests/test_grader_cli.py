@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import main
-from grader.results import without_timings
+from grader.engine.results import without_timings
 
 ROOT = Path(__file__).resolve().parents[1]
 EXERCISES = [f"exercise{i}" for i in range(1, 6)]
@@ -92,7 +92,7 @@ def test_usage_errors_exit_2_in_one_line(args, fragment):
 
 
 def test_broken_spec_is_one_line_naming_file_and_key(tmp_path, monkeypatch):
-    for src in (ROOT / "grader" / "specs").glob("*.yaml"):
+    for src in (ROOT / "grader" / "content" / "specs").glob("*.yaml"):
         (tmp_path / src.name).write_text(src.read_text())
     bad = tmp_path / "exercise3.yaml"
     bad.write_text(bad.read_text().replace("points: 4", "points: four"))

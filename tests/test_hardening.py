@@ -1,4 +1,4 @@
-"""grader.hardening.confine, tried from a forked child that attempts hostile
+"""grader.sandbox.hardening.confine, tried from a forked child that attempts hostile
 actions after confining itself and reports what happened as JSON."""
 
 import json
@@ -14,8 +14,8 @@ import time
 import numpy as np
 import pytest
 
-from grader import hardening
-from grader.hardening import Confinement, confine, standard_confinement
+from grader.sandbox import hardening
+from grader.sandbox.hardening import Confinement, confine, standard_confinement
 
 ROOT = os.geteuid() == 0
 needs_root = pytest.mark.skipif(not ROOT, reason="confinement needs root")

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 
-from grader.misconceptions import MISCONCEPTIONS, Misconception, for_function, identify
+from grader.engine.identify import MISCONCEPTIONS, Misconception, for_function, identify
 from solutions import exercise1, exercise2, exercise3, exercise4, exercise5
 
 REFERENCE = {

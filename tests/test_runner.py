@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.runner import grade
-from grader.spec import load_spec
+from grader.engine.runner import grade
+from grader.engine.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
@@ -100,7 +100,7 @@ def test_integer_truncation_shows_grids(tmp_path):
 def _fingerprint_source(function):
     return (
         "import hashlib\n"
-        "from grader.cases import draw_examples\n"
+        "from grader.engine.cases import draw_examples\n"
         f"ex = draw_examples({function!r}, 40, 20261129)\n"
         "h = hashlib.sha256()\n"
         "for a in ex:\n"
@@ -123,8 +123,8 @@ def test_generated_cases_do_not_depend_on_loaded_modules(function):
 
 
 def test_every_case_label_has_a_korean_name():
-    from grader.cases import edge_cases, lecture_cases
-    from grader.catalog import FUNCTIONS
+    from grader.engine.cases import edge_cases, lecture_cases
+    from grader.engine.catalog import FUNCTIONS
     from grader.labels_ko import LABELS_KO
     missing = {c.label for f in FUNCTIONS for c in lecture_cases(f) + edge_cases(f)} - set(LABELS_KO)
     assert not missing

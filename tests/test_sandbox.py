@@ -8,10 +8,10 @@ import time
 import numpy as np
 import pytest
 
-from grader import wire
-from grader.runner import grade
+from grader.sandbox import wire
+from grader.engine.runner import grade
 from grader.sandbox import Limits, WorkerJob, Zygote
-from grader.spec import load_spec
+from grader.engine.spec import load_spec
 
 GOOD = '''
 import numpy as np
@@ -359,7 +359,7 @@ def test_pack_reply_reads_back_like_pack():
 
 
 def test_a_session_replaces_a_worker_that_hangs_loading_the_next_exercise(tmp_path):
-    from grader.runner import Session
+    from grader.engine.runner import Session
     (tmp_path / "exercise3.py").write_text("import os\ndef pid():\n    return os.getpid()\n")
     (tmp_path / "exercise4.py").write_text("while True:\n    pass\n")
     (tmp_path / "exercise5.py").write_text("import os\ndef pid():\n    return os.getpid()\n")

@@ -1,10 +1,10 @@
-"""grader.store: one committed row per (student, exercise), resume checks."""
+"""grader.batch.store: one committed row per (student, exercise), resume checks."""
 
 import sqlite3
 
 import pytest
 
-from grader.store import FILENAME, Store, StoreError
+from grader.batch.store import FILENAME, Store, StoreError
 
 KEY = dict(content_hash="h1", grader_version="0.1.0", seed=7)
 

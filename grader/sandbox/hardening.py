@@ -104,7 +104,7 @@ def _solutions_dir() -> str | None:
 
 
 def _grader_dir() -> str:
-    return str(Path(__file__).resolve().parent)
+    return str(Path(__file__).resolve().parents[1])   # the grader package
 
 
 def standard_confinement(*, uid: int | None = 65534, hide=(), writable=(), network=False) -> Confinement:

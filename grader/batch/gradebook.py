@@ -21,7 +21,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from grader.archive import Problem
+from grader.batch.archive import Problem
 
 CRASH_CODES = {"timeout": "timed out", "died": "crashed", "memory": "memory limit"}
 

@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 
-from grader.results import ExerciseResult, FunctionResult
+from grader.engine.results import ExerciseResult, FunctionResult
 
 SMALL_ARRAY = 64   # arrays with at most this many elements are printed whole
 

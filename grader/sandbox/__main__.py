@@ -1,4 +1,4 @@
-"""``python -m grader.zygote ADDRESS``: the zygote as a fresh interpreter.
+"""``python -m grader.sandbox ADDRESS``: the zygote as a fresh interpreter.
 
 Used when the grader's process has already imported the reference solutions
 (for instance inside the test suite), so that forking it would hand them to
@@ -8,7 +8,7 @@ import os
 import socket
 import sys
 
-from grader.sandbox import _zygote_loop
+from grader.sandbox.zygote import _zygote_loop
 
 
 def main() -> None:

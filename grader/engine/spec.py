@@ -1,7 +1,7 @@
 """Exercise specs: instructor-editable YAML -> frozen dataclasses, validated on load.
 
 Every problem is reported as one line naming the file and the key, e.g.
-``grader/specs/exercise3.yaml: functions[0].points: expected a number, got 'four'``.
+``grader/content/specs/exercise3.yaml: functions[0].points: expected a number, got 'four'``.
 """
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from pathlib import Path
 
 import yaml
 
-from grader.catalog import FUNCTIONS
-from grader.compare import Tolerance
+from grader.engine.catalog import FUNCTIONS
+from grader.engine.compare import Tolerance
 from grader.errors import SpecError
 from grader.sandbox import Limits
 
-SPEC_DIR = Path(__file__).with_name("specs")
+SPEC_DIR = Path(__file__).resolve().parents[1] / "content" / "specs"
 SPEC_DIR_ENV = "EURON_GRADE_SPECS"
 
 

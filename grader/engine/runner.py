@@ -13,14 +13,15 @@ import hypothesis
 import numpy as np
 
 import grader
-from grader import catalog, misconceptions, report, wire
-from grader.cases import Case, CaseBook, build_casebook, edge_cases, lecture_cases, make_case, shrink_failure
-from grader.compare import WARNINGS_CHECKED, Finding, check
+from grader.engine import catalog, identify as misconceptions, report
+from grader.sandbox import wire
+from grader.engine.cases import Case, CaseBook, build_casebook, edge_cases, lecture_cases, make_case, shrink_failure
+from grader.engine.compare import WARNINGS_CHECKED, Finding, check
 from grader.errors import UsageError
 from grader.labels_ko import LABELS_KO
-from grader.results import ExerciseResult, FunctionResult
+from grader.engine.results import ExerciseResult, FunctionResult
 from grader.sandbox import Outcome, PackedCalls, Worker, WorkerJob, Zygote
-from grader.spec import FunctionSpec, Spec
+from grader.engine.spec import FunctionSpec, Spec
 
 DEFAULT_SEED = grader.DEFAULT_SEED
 NOBODY = 65534
@@ -45,7 +46,7 @@ def resolve_submission(path: str | os.PathLike, spec: Spec) -> tuple[str, str]:
 
 def _notebook_folder(path: Path, spec: Spec) -> str:
     """A private folder holding the notebook's imports and definitions as ``<exercise>.py``."""
-    from grader.archive import ArchiveError, notebook_source
+    from grader.batch.archive import ArchiveError, notebook_source
     try:
         source, _notes = notebook_source(path.read_bytes(), path.name)
     except (ArchiveError, OSError) as exc:
@@ -296,7 +297,7 @@ def default_confinement(stage: str):
     As root: namespaces hide the project (``solutions/`` included) and the homes,
     no network, uid nobody. Otherwise: a scrubbed environment and the seccomp filter.
     """
-    from grader import hardening
+    from grader.sandbox import hardening
     return hardening.standard_confinement(uid=NOBODY if os.geteuid() == 0 else None, writable=[stage])
 
 

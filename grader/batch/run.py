@@ -6,7 +6,7 @@ solutions), builds every exercise's case book once, then forks ``jobs``
 long-lived *trusted* grading processes and feeds them one job at a time.
 For a job, a grading process copies the student's files into a private
 folder and asks the zygote for one untrusted worker (confined by
-``grader.hardening``), in which ``grader.runner.grade`` grades the
+``grader.sandbox.hardening``), in which ``grader.engine.runner.grade`` grades the
 student's exercises one after another; each exercise's result goes back to
 the parent as JSON on a pipe as soon as it is graded, and the parent commits
 it to the store at once. The gradebook is written from the store at the
@@ -37,9 +37,10 @@ from pathlib import Path
 from typing import Callable
 
 import grader
-from grader import archive, gradebook, hardening
+from grader.batch import archive, gradebook
+from grader.sandbox import hardening
 from grader.errors import GraderError
-from grader.store import Store, StoreError
+from grader.batch.store import Store, StoreError
 
 DEFAULT_SEED = grader.DEFAULT_SEED
 JOB_TIMEOUT_S = 900.0        # a trusted grading process that takes longer is stopped
@@ -132,7 +133,7 @@ def student_uid(student: str) -> int:
 
 def run(opts: Options, progress: Callable[[Progress], None] | None = None) -> Summary:
     """Grade the class in ``opts.submissions`` into ``opts.out``."""
-    from grader.spec import all_specs, load_spec
+    from grader.engine.spec import all_specs, load_spec
     specs_all = all_specs()
     specs = [load_spec(name) for name in opts.exercises] if opts.exercises else specs_all
     specs = list({s.name: s for s in specs}.values())
@@ -307,7 +308,7 @@ def student_session(zygote, stage: str, student: str, specs: list, *, confine: b
     """The ``runner.Session`` in which ``student``'s exercises (``specs``, in order)
     are graded: one worker loading their files from ``stage``, confined with
     the student's own uid (as root) and ``hide`` covered."""
-    from grader.runner import Session
+    from grader.engine.runner import Session
     from grader.sandbox import WorkerJob
     confinement = None
     if confine:
@@ -319,8 +320,8 @@ def student_session(zygote, stage: str, student: str, specs: list, *, confine: b
 
 def _grade_student(job: Job, specs: dict, casebooks: dict, zygote, *, seed: int, lang: str, confine: bool,
                    stage_root: str, hide: list[str], emit: Callable[[dict], None]) -> None:
-    from grader.report import render_markdown
-    from grader.runner import grade
+    from grader.engine.report import render_markdown
+    from grader.engine.runner import grade
     stage = os.path.join(stage_root, hashlib.sha256(job.student.encode()).hexdigest()[:16])
     os.makedirs(stage, mode=0o700)
     for name, data in job.files.items():
@@ -439,8 +440,8 @@ def _stage_root() -> str:
 def _casebooks(zygote, specs: dict, names, seed: int) -> dict:
     """Build each named exercise's case book once and hand its calls to the zygote
     (packed once, decoded once there for every worker)."""
-    from grader.cases import build_casebook
-    from grader.runner import packed_calls
+    from grader.engine.cases import build_casebook
+    from grader.engine.runner import packed_calls
     books = {}
     for name in names:
         book = books[name] = build_casebook(specs[name], seed)
@@ -460,8 +461,8 @@ class _LocalRunner:
     def run(self, jobs: list[Job], store: Store, version: str, progress) -> tuple[int, list[str]]:
         from grader.sandbox import Zygote
         zygote = Zygote()            # first: the reference is imported by the case books below
-        import grader.report         # noqa: F401 - loaded once here, not in every job's process
-        import grader.runner         # noqa: F401
+        import grader.engine.report         # noqa: F401 - loaded once here, not in every job's process
+        import grader.engine.runner         # noqa: F401
         stage_root = _stage_root()
         hide = [str(Path(self.opts.submissions).resolve()), str(Path(self.opts.out).resolve())]
         books = _casebooks(zygote, self.specs, sorted({e for j in jobs for e in j.exercises}), self.opts.seed)
@@ -606,9 +607,9 @@ def _subprocess_main() -> None:
     from grader.sandbox import Zygote
     request = json.loads(sys.stdin.read())
     zygote = Zygote()                     # before the case books import the reference
-    import grader.report                  # noqa: F401
-    import grader.runner                  # noqa: F401
-    from grader.spec import load_spec
+    import grader.engine.report                  # noqa: F401
+    import grader.engine.runner                  # noqa: F401
+    from grader.engine.spec import load_spec
     stage_root = _stage_root()
     books, specs = {}, {}
     try:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from hypothesis import HealthCheck, Phase, given, seed as hypothesis_seed, settings, strategies as st
 
-from grader import catalog
+from grader.engine import catalog
 
 LECTURE_X = [[1, 2, 3, 4, 5], [2, 1, 0, 1, 2], [3, 0, 1, 1, 0], [1, 4, 1, 1, 2], [2, 1, 1, 0, 0]]
 LECTURE_W = [[1, 0, 1], [1, 0, 1], [0, 1, 0]]

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from grader.cases import Case
-from grader.catalog import FUNCTIONS
+from grader.engine.cases import Case
+from grader.engine.catalog import FUNCTIONS
 from grader.sandbox import Outcome
 
 FORBIDDEN_WARNINGS = ("overflow", "invalid value", "divide by zero")

@@ -34,7 +34,7 @@ import numpy.linalg  # noqa: F401
 import numpy.fft  # noqa: F401
 import numpy.lib.stride_tricks  # noqa: F401
 
-from grader import wire
+from grader.sandbox import wire
 
 OUTPUT_EXCERPT_BYTES = 2048
 PR_SET_PDEATHSIG = 1
@@ -339,7 +339,7 @@ def serve(sock: socket.socket, job: dict) -> None:
         protections = ["separate process", "rlimits (time, memory, processes, file size)",
                        "private working directory", "reference solutions not importable"]
         if job.get("confinement") is not None:
-            from grader import hardening  # imported by the zygote already
+            from grader.sandbox import hardening  # imported by the zygote already
             protections = protections + hardening.confine(job["confinement"], workdir)
         _set_limits(job["limits"], job["memory_mb"])
         warnings.simplefilter("ignore")   # recorded only for the calls that are checked for them

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from grader import batch as batch_mod
+from grader.batch import run as batch_mod
 
 
 class _Printer:

@@ -6,7 +6,7 @@ must never be forked from it.  Instead a *zygote* is forked first, while
 interpreter).  The zygote listens on a unix socket in a private directory;
 each connection is a request for one worker, and the connection itself
 becomes that worker's channel: the zygote forks, the child keeps the socket
-and serves calls (``grader.worker.serve``), the zygote forgets it.  Any
+and serves calls (``grader.sandbox.worker.serve``), the zygote forgets it.  Any
 process of the grader (the CLI, or the per-student graders of a batch) can
 ask for workers, and a worker costs one fork of a warm NumPy process.
 """
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from grader import wire
+from grader.sandbox import wire
 
 PR_SET_CHILD_SUBREAPER = 36
 SIGNAL_NAMES = {signal.SIGSEGV: "segmentation fault", signal.SIGKILL: "killed",
@@ -145,9 +145,9 @@ def _from_descendant(conn: socket.socket) -> bool:
 
 def _zygote_loop(listener: socket.socket, alive_fd: int) -> None:
     """Serve spawn, keep and wait requests until the grader's end of ``alive_fd`` closes."""
-    from grader import worker  # noqa: F401  (loaded once here, inherited by every worker)
+    from grader.sandbox import worker  # noqa: F401  (loaded once here, inherited by every worker)
     try:
-        from grader import hardening  # noqa: F401
+        from grader.sandbox import hardening  # noqa: F401
     except ImportError:
         pass
     try:   # orphans of students' processes come to us, and are reaped below
@@ -259,7 +259,7 @@ class Zygote:
 
     def _start_fresh(self) -> None:
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "grader.zygote", self.address],
+            [sys.executable, "-m", "grader.sandbox", self.address],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
         line = self._proc.stdout.readline()
         if line.strip() != b"ready":

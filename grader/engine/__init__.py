@@ -1,0 +1,1 @@
+"""Exercise-agnostic grading: spec -> cases -> (sandbox) -> compare -> identify -> results -> report."""
