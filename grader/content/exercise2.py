@@ -1,0 +1,270 @@
+"""Exercise 2: convolution forward pass (lecture: Convolution Layer, 1x1 convolution).
+
+conv_forward: x (N, C, H, W), w (F, C, HH, WW), b (F,) -> (N, F, H', W'), cross-correlation.
+conv1x1_forward: x (N, C, H, W), w (F, C), b (F,) -> (N, F, H, W), channel mixing.
+"""
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+
+from grader.content import kit
+from grader.content.kit import Example, floats, grid, ints
+
+FUNCTIONS = (
+    kit.Function("conv_forward", ("x", "w", "b", "stride", "padding"), ("x", "w", "b"), "array"),
+    kit.Function("conv1x1_forward", ("x", "w", "b"), ("x", "w", "b"), "array"),
+)
+
+LECTURE = {
+    "conv_forward": [
+        Example("5x5 grid * 3x3 filter, stride 1", "5x5 격자 * 3x3 필터, 스트라이드 1",
+                dict(x=grid(kit.LECTURE_X), w=grid(kit.LECTURE_W), b=np.zeros(1), stride=1, padding=0)),
+        Example("5x5 grid * 3x3 filter, stride 2", "5x5 격자 * 3x3 필터, 스트라이드 2",
+                dict(x=grid(kit.LECTURE_X), w=grid(kit.LECTURE_W), b=np.zeros(1), stride=2, padding=0)),
+    ],
+}
+
+
+def _conv_edges() -> list[Example]:
+    e = [
+        Example("stride 2 with padding 1, N=2, C=3, non-square 7x5, 4 filters",
+                "스트라이드 2와 패딩 1, N=2, C=3, 정사각형이 아닌 7x5, 필터 4개",
+                dict(x=floats("a", 2, 3, 7, 5), w=floats("b", 4, 3, 3, 3), b=floats("c", 4), stride=2, padding=1)),
+        Example("N=3, C=2, non-square 6x4 input, non-square 3x2 filter", "N=3, C=2, 정사각형이 아닌 6x4 입력과 3x2 필터",
+                dict(x=floats("d", 3, 2, 6, 4), w=floats("e", 2, 2, 3, 2), b=floats("f", 2), stride=1, padding=0)),
+        Example("1x1 filters over 3 channels", "채널 3개에 대한 1x1 필터",
+                dict(x=floats("g", 2, 3, 4, 5), w=floats("h", 2, 3, 1, 1), b=floats("i", 2), stride=1, padding=0)),
+        Example("filter as large as the padded input (3x4 input, padding 1, 5x6 filter)",
+                "패딩된 입력만큼 큰 필터 (3x4 입력, 패딩 1, 5x6 필터)",
+                dict(x=floats("j", 1, 2, 3, 4), w=floats("k", 2, 2, 5, 6), b=floats("l", 2), stride=1, padding=1)),
+        Example("integer inputs (int64 x, w and b)", "정수 입력 (int64 x, w, b)",
+                dict(x=ints("m", 2, 2, 5, 6), w=ints("n", 3, 2, 3, 3), b=ints("o", 3), stride=1, padding=1)),
+        Example("stride 3 with padding 2 leaves pixels over (8x9 input)", "스트라이드 3과 패딩 2에서 픽셀이 남음 (8x9 입력)",
+                dict(x=floats("p", 1, 2, 8, 9), w=floats("q", 2, 2, 3, 3), b=floats("r", 2), stride=3, padding=2)),
+        Example("stride 2 on the lecture grid with padding 1", "강의 격자에 스트라이드 2와 패딩 1",
+                dict(x=grid(kit.LECTURE_X).astype(float), w=grid(kit.LECTURE_W).astype(float), b=np.array([1.0]),
+                     stride=2, padding=1)),
+    ]
+    # invalid inputs, around x (1, 2, 5, 5), w (3, 2, 3, 3), b (3,)
+    x, w, b = floats("s", 1, 2, 5, 5), floats("t", 3, 2, 3, 3), floats("u", 3)
+    e += [
+        Example("x is not 4-D", "x가 4차원이 아님", dict(x=x[0], w=w, b=b, stride=1, padding=0)),
+        Example("w is not 4-D", "w가 4차원이 아님", dict(x=x, w=w[0], b=b, stride=1, padding=0)),
+        Example("channel counts differ (x has 2, w has 1)", "채널 수가 다름 (x는 2, w는 1)",
+                dict(x=x, w=w[:, :1], b=b, stride=1, padding=0)),
+        Example("b has shape (3, 1), not (3,)", "b의 shape가 (3,)이 아니라 (3, 1)",
+                dict(x=x, w=w, b=b[:, None], stride=1, padding=0)),
+        Example("b has 2 entries for 3 filters", "필터 3개에 b 원소가 2개", dict(x=x, w=w, b=b[:2], stride=1, padding=0)),
+        Example("the filter does not fit (5x5 input, 7x7 filter, padding 0)", "필터가 들어가지 않음 (5x5 입력, 7x7 필터, 패딩 0)",
+                dict(x=x, w=floats("v", 3, 2, 7, 7), b=b, stride=1, padding=0)),
+        Example("stride 0", "스트라이드 0", dict(x=x, w=w, b=b, stride=0, padding=0)),
+        Example("padding -1", "패딩 -1", dict(x=x, w=w, b=b, stride=1, padding=-1)),
+    ]
+    return e
+
+
+def _conv1x1_edges() -> list[Example]:
+    x = floats("a", 2, 3, 4, 5)
+    return [
+        Example("N=2, C=3, non-square 4x5, 2 output channels", "N=2, C=3, 정사각형이 아닌 4x5, 출력 채널 2개",
+                dict(x=x, w=floats("b", 2, 3), b=floats("c", 2))),
+        Example("more output channels than input channels (3 -> 5)", "출력 채널이 입력 채널보다 많음 (3 -> 5)",
+                dict(x=x, w=floats("d", 5, 3), b=floats("e", 5))),
+        Example("integer inputs", "정수 입력", dict(x=ints("f", 1, 2, 3, 3), w=ints("g", 4, 2), b=ints("h", 4))),
+        Example("x is not 4-D", "x가 4차원이 아님", dict(x=x[0], w=floats("b", 2, 3), b=floats("c", 2))),
+        Example("w is 4-D (F, C, 1, 1) instead of 2-D", "w가 2차원이 아니라 4차원 (F, C, 1, 1)",
+                dict(x=x, w=floats("b", 2, 3)[:, :, None, None], b=floats("c", 2))),
+        Example("w has 2 columns but x has 3 channels", "w의 열은 2개인데 x의 채널은 3개",
+                dict(x=x, w=floats("i", 2, 2), b=floats("c", 2))),
+        Example("b has shape (2, 1)", "b의 shape가 (2, 1)", dict(x=x, w=floats("b", 2, 3), b=floats("c", 2)[:, None])),
+    ]
+
+
+EDGES = {
+    "conv_forward": _conv_edges,
+    "conv1x1_forward": _conv1x1_edges,
+}
+
+
+@st.composite
+def conv_args(draw):
+    """Any shapes where the filter fits the padded input."""
+    n, c, f = draw(kit.dims(1, 3)), draw(kit.dims(1, 3)), draw(kit.dims(1, 3))
+    hh, ww = draw(kit.dims(1, 4)), draw(kit.dims(1, 4))
+    padding, stride = draw(kit.dims(0, 2)), draw(kit.dims(1, 3))
+    h = draw(kit.dims(max(1, hh - 2 * padding), 9))
+    w = draw(kit.dims(max(1, ww - 2 * padding), 9))
+    return dict(x=draw(kit.tensor((n, c, h, w))), w=draw(kit.tensor((f, c, hh, ww))), b=draw(kit.tensor((f,))),
+                stride=stride, padding=padding)
+
+
+@st.composite
+def conv1x1_args(draw):
+    n, c, f, h, w = (draw(kit.dims(1, 4)) for _ in range(5))
+    return dict(x=draw(kit.tensor((n, c, h, w))), w=draw(kit.tensor((f, c))), b=draw(kit.tensor((f,))))
+
+
+STRATEGIES = {
+    "conv_forward": conv_args(),
+    "conv1x1_forward": conv1x1_args(),
+}
+
+
+VARIANTS = kit.Variants()
+
+
+@VARIANTS.add("conv_forward.integer_accumulator",
+              en="Stored the result in an array with the input's integer dtype, so the fractional parts were cut off.",
+              ko="결과를 입력과 같은 정수 dtype 배열에 저장해서 소수 부분이 잘렸습니다.")
+def _conv_integer_accumulator(x, w, b, stride=1, padding=0):
+    return kit.truncated_like(kit.conv(x, w, b, stride, padding), x)
+
+
+@VARIANTS.add("conv_forward.kernel_flipped",
+              en="Flipped the filter (true convolution); the lecture's convolution layer takes the dot product with the filter as it is (cross-correlation).",
+              ko="강의의 Convolution Layer는 필터 / filter를 그대로 두고 dot product를 하는데(cross-correlation) filter를 뒤집었습니다(수학적 convolution).")
+def _conv_kernel_flipped(x, w, b, stride=1, padding=0):
+    return kit.conv(x, kit.as_float(w)[:, :, ::-1, ::-1], b, stride, padding)
+
+
+@VARIANTS.add("conv_forward.bias_forgotten",
+              en="Forgot to add the bias b[f] to every value of filter f's activation map.",
+              ko="필터 / filter f의 activation map 모든 값에 bias b[f]를 더하는 것을 빠뜨렸습니다.")
+def _conv_bias_forgotten(x, w, b, stride=1, padding=0):
+    return kit.correlate(kit.pad(kit.as_float(x), padding), kit.as_float(w), stride)
+
+
+@VARIANTS.add("conv_forward.bias_per_channel",
+              en="Added the bias once per input channel; it is added once, after the dot product over all channels.",
+              ko="Bias는 모든 channel에 대한 dot product 뒤에 한 번만 더하는데 입력 channel마다 더했습니다.")
+def _conv_bias_per_channel(x, w, b, stride=1, padding=0):
+    # bias added inside the loop over channels: C copies of b[f]
+    channels = np.asarray(x).shape[1]
+    return kit.conv(x, w, kit.as_float(b) * channels, stride, padding)
+
+
+@VARIANTS.add("conv_forward.bias_first_value_only",
+              en="Added b[0] to every filter's map; filter f gets its own bias b[f].",
+              ko="필터 / filter f에는 자기 bias b[f]를 더해야 하는데 모든 filter의 map에 b[0]을 더했습니다.")
+def _conv_bias_first_value_only(x, w, b, stride=1, padding=0):
+    return _conv_bias_forgotten(x, w, b, stride, padding) + kit.as_float(b)[0]
+
+
+@VARIANTS.add("conv_forward.bias_wrong_axis",
+              en="Broadcast the bias along the width axis (out + b) instead of along the filter axis (b[None, :, None, None]).",
+              ko="Bias를 filter 축이 아닌 width 축으로 broadcast했습니다(out + b 대신 b[None, :, None, None]).")
+def _conv_bias_wrong_axis(x, w, b, stride=1, padding=0):
+    # `out + b` broadcasts b along the last (width) axis, not along the filters
+    return _conv_bias_forgotten(x, w, b, stride, padding) + kit.as_float(b)
+
+
+@VARIANTS.add("conv_forward.padding_ignored",
+              en="Ignored the padding: the input gets P rows and columns of zeros on every side before the filter slides.",
+              ko="패딩 / padding을 무시했습니다: 필터 / filter를 움직이기 전에 입력의 네 변 모두에 0을 P줄씩 붙여야 합니다.")
+def _conv_padding_ignored(x, w, b, stride=1, padding=0):
+    return kit.conv(x, w, b, stride, 0)
+
+
+@VARIANTS.add("conv_forward.padding_before_only",
+              en="Applied the padding on one side only (top and left); zero padding goes on all four sides.",
+              ko="0 padding은 네 변 모두에 붙이는데 패딩 / padding을 한쪽(위, 왼쪽)에만 적용했습니다.")
+def _conv_padding_before_only(x, w, b, stride=1, padding=0):
+    out = kit.correlate(kit.pad(kit.as_float(x), padding, 0), kit.as_float(w), stride)
+    return out + kit.as_float(b)[None, :, None, None]
+
+
+@VARIANTS.add("conv_forward.padding_after_only",
+              en="Applied the padding on one side only (bottom and right); zero padding goes on all four sides.",
+              ko="0 padding은 네 변 모두에 붙이는데 패딩 / padding을 한쪽(아래, 오른쪽)에만 적용했습니다.")
+def _conv_padding_after_only(x, w, b, stride=1, padding=0):
+    out = kit.correlate(kit.pad(kit.as_float(x), 0, padding), kit.as_float(w), stride)
+    return out + kit.as_float(b)[None, :, None, None]
+
+
+@VARIANTS.add("conv_forward.window_not_strided",
+              en="Sized the output for the stride but moved the window one pixel at a time; window (i, j) starts at (i * stride, j * stride).",
+              ko="Output size는 stride에 맞췄지만 (i * stride, j * stride)에서 시작해야 할 (i, j)번째 window를 한 칸씩만 움직였습니다.")
+def _conv_window_not_strided(x, w, b, stride=1, padding=0):
+    x, w = np.asarray(x), np.asarray(w)
+    full = kit.conv(x, w, b, 1, padding)
+    return kit.crop_to_stride(full, x.shape[2:], w.shape[2:], stride, padding)
+
+
+@VARIANTS.add("conv_forward.stride_ignored",
+              en="Ignored the stride and slid the filter one pixel at a time.",
+              ko="Stride를 무시하고 필터 / filter를 한 칸씩 움직였습니다.")
+def _conv_stride_ignored(x, w, b, stride=1, padding=0):
+    return kit.conv(x, w, b, 1, padding)
+
+
+@VARIANTS.add("conv_forward.channels_not_summed",
+              en="Kept one map per input channel; a filter's dot product sums over all input channels into a single activation map.",
+              ko="필터 / filter의 dot product는 모든 channel을 더해 activation map 하나를 만드는데 입력 channel마다 map을 따로 남겼습니다.")
+def _conv_channels_not_summed(x, w, b, stride=1, padding=0):
+    """(N, F, C, H', W'): one map per filter and input channel."""
+    win = kit.windows(kit.pad(kit.as_float(x), padding), np.asarray(w).shape[2:], stride)
+    out = np.einsum("nchwij,fcij->nfchw", win, kit.as_float(w))
+    return out + kit.as_float(b)[None, :, None, None, None]
+
+
+@VARIANTS.add("conv_forward.first_channel_only",
+              en="Used only the first input channel; the filter covers the full depth of the input.",
+              ko="필터 / filter는 입력의 depth 전체를 덮는데 첫 번째 입력 channel만 사용했습니다.")
+def _conv_first_channel_only(x, w, b, stride=1, padding=0):
+    return kit.conv(kit.as_float(x)[:, :1], kit.as_float(w)[:, :1], b, stride, padding)
+
+
+@VARIANTS.add("conv_forward.first_batch_item_only",
+              en="Used the first image of the batch (x[0]) for every output n.",
+              ko="Batch의 모든 출력 n에 첫 번째 이미지 x[0]을 사용했습니다.")
+def _conv_first_batch_item_only(x, w, b, stride=1, padding=0):
+    x = kit.as_float(x)
+    first = kit.conv(x[:1], w, b, stride, padding)
+    return np.repeat(first, x.shape[0], axis=0)
+
+
+@VARIANTS.add("conv_forward.height_width_swapped",
+              en="Swapped height and width: the layout is NCHW, so axis 2 is the height and axis 3 the width.",
+              ko="Height와 width를 바꿨습니다: layout이 NCHW이므로 축 2가 height, 축 3이 width입니다.")
+def _conv_height_width_swapped(x, w, b, stride=1, padding=0):
+    return kit.conv(x, w, b, stride, padding).swapaxes(2, 3)
+
+
+@VARIANTS.add("conv1x1_forward.integer_accumulator",
+              en="Stored the result in an array with the input's integer dtype, so the fractional parts were cut off.",
+              ko="결과를 입력과 같은 정수 dtype 배열에 저장해서 소수 부분이 잘렸습니다.")
+def _c1_integer_accumulator(x, w, b):
+    return kit.truncated_like(kit.conv(x, kit.as_float(w)[:, :, None, None], b), x)
+
+
+@VARIANTS.add("conv1x1_forward.weights_transposed",
+              en="Mixed the channels with w.T; row f of w (F, C) holds filter f's weight for each input channel.",
+              ko="w (F, C)의 f번째 행이 필터 / filter f의 channel별 가중치인데 w.T로 channel을 섞었습니다.")
+def _c1_weights_transposed(x, w, b):
+    return kit.conv(x, kit.as_float(w).T[:, :, None, None], b)
+
+
+@VARIANTS.add("conv1x1_forward.bias_forgotten",
+              en="Forgot to add the bias b[f] to output channel f of the 1x1 convolution.",
+              ko="1x1 convolution의 출력 channel f에 bias b[f]를 더하는 것을 빠뜨렸습니다.")
+def _c1_bias_forgotten(x, w, b):
+    return np.einsum("nchw,fc->nfhw", kit.as_float(x), kit.as_float(w))
+
+
+@VARIANTS.add("conv1x1_forward.bias_wrong_axis",
+              en="Broadcast the bias along the width axis (out + b) instead of along the channel axis.",
+              ko="Bias를 channel 축이 아닌 width 축으로 broadcast했습니다(out + b).")
+def _c1_bias_wrong_axis(x, w, b):
+    return np.einsum("nchw,fc->nfhw", kit.as_float(x), kit.as_float(w)) + kit.as_float(b)
+
+
+@VARIANTS.add("conv1x1_forward.reshape_without_transpose",
+              en="Reshaped the NCHW input to (pixels, channels) without first moving the channel axis last, which mixes pixels into channels.",
+              ko="NCHW 입력을 channel 축을 마지막으로 옮기지 않고 (pixel, channel)로 reshape해서 pixel과 channel이 섞였습니다.")
+def _c1_reshape_without_transpose(x, w, b):
+    # x.reshape(-1, C) without first moving C last mixes pixels into "channels"
+    x, w = kit.as_float(x), kit.as_float(w)
+    n, c, h, wd = x.shape
+    rows = x.reshape(-1, c) @ w.T + kit.as_float(b)
+    return rows.reshape(n, w.shape[0], h, wd)
