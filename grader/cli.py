@@ -59,9 +59,9 @@ def _exercise_command(exercise: str, title: str) -> click.Command:
         path = Path(submission) if submission else Path.cwd() / "exercises"
         if not path.exists():
             raise UsageError(f"{path}: not found (run in the project folder, or pass --submission PATH)")
-        result = grade(spec, path, seed=DEFAULT_SEED if seed is None else seed, lang=lang)
+        result = grade(spec, path, seed=DEFAULT_SEED if seed is None else seed)
         if as_json:
-            click.echo(report.render_json(result))
+            click.echo(report.render_json(result, lang))
         else:
             click.echo(report.render_text(result, lang, color=sys.stdout.isatty()))
         sys.exit(0 if result.passed else 1)

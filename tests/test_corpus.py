@@ -468,8 +468,8 @@ def test_corpus_size():
 
 @pytest.mark.parametrize("path", [p for p in ENTRIES if p.startswith("buggy/") and ENTRIES[p].get("misconception")])
 def test_misconception_keys_exist(path):
-    misconceptions = pytest.importorskip("grader.engine.identify")
-    keys = {m.key for m in misconceptions.MISCONCEPTIONS}
+    content = pytest.importorskip("grader.content")
+    keys = {m.key for m in content.all_variants()}
     assert ENTRIES[path]["misconception"] in keys
 
 
@@ -530,15 +530,16 @@ GRADE_WALL_LIMIT_S = 90.0     # a hostile folder must not hold the grader longer
 
 
 def _grade(path: str, exercise: str) -> tuple[dict, float]:
-    """(result.to_dict(), seconds) for one folder and exercise, once per session."""
+    """(report.document(result), seconds) for one folder and exercise, once per session."""
     if (path, exercise) not in _GRADES:
+        from grader.engine import report
         from grader.engine.runner import grade
         from grader.engine.spec import load_spec
 
         spec = load_spec(exercise)
         start = time.monotonic()
         result = grade(spec, str(CORPUS / path))
-        _GRADES[(path, exercise)] = (result.to_dict(), time.monotonic() - start)
+        _GRADES[(path, exercise)] = (report.document(result, "en"), time.monotonic() - start)
     return _GRADES[(path, exercise)]
 
 
@@ -644,7 +645,8 @@ def test_engine_is_deterministic():
     from grader.engine.spec import load_spec
 
     path = "buggy/conv_pad_after_only"
-    first = grade(load_spec("exercise2"), str(CORPUS / path)).to_dict()
-    second = grade(load_spec("exercise2"), str(CORPUS / path)).to_dict()
+    from grader.engine import report
+    first = report.document(grade(load_spec("exercise2"), str(CORPUS / path)), "en")
+    second = report.document(grade(load_spec("exercise2"), str(CORPUS / path)), "en")
     assert not first["functions"][0]["passed"] or not first["functions"][1]["passed"]
     assert _strip_timings(first) == _strip_timings(second)

@@ -13,7 +13,10 @@ import pytest
 from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 
-from grader.engine.identify import MISCONCEPTIONS, Misconception, for_function, identify
+from grader.content import all_variants
+from grader.engine.identify import Misconception, for_function, identify
+
+MISCONCEPTIONS = all_variants()
 from solutions import exercise1, exercise2, exercise3, exercise4, exercise5
 
 REFERENCE = {

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.engine.runner import grade
+from helpers import grade
 from grader.engine.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +43,7 @@ def test_korean_feedback(tmp_path):
                                        "def conv_forward(x, w, b, stride=1, padding=0):\n"
                                        "    w = np.asarray(w)[:, :, ::-1, ::-1]")
     sub = submission(tmp_path, exercise1=ref("exercise1"), exercise2=flipped)
-    result = grade(load_spec("exercise2"), sub, lang="ko")
+    result = grade(load_spec("exercise2"), sub, "ko")
     fb = by_name(result)["conv_forward"].feedback
     assert "예상되는 오개념" in fb and "힌트" in fb
     assert result.title == "합성곱 (Convolution) 순전파"
@@ -123,11 +123,10 @@ def test_generated_cases_do_not_depend_on_loaded_modules(function):
 
 
 def test_every_case_label_has_a_korean_name():
-    from grader.engine.cases import edge_cases, lecture_cases
-    from grader.engine.catalog import FUNCTIONS
-    from grader.labels_ko import LABELS_KO
-    missing = {c.label for f in FUNCTIONS for c in lecture_cases(f) + edge_cases(f)} - set(LABELS_KO)
-    assert not missing
+    from grader import content
+    examples = [e for f in content.FUNCTIONS for e in content.lecture(f) + content.edges(f)]
+    untranslated = [e.en for e in examples if not e.ko.strip()]
+    assert examples and not untranslated
 
 
 def test_plain_sibling_imports_work_and_dependencies_are_named(tmp_path):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from grader.sandbox import wire
-from grader.engine.runner import grade
+from helpers import grade
 from grader.sandbox import Limits, WorkerJob, Zygote
 from grader.engine.spec import load_spec
 

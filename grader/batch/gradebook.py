@@ -54,7 +54,7 @@ class Student:
 class ClassResults:
     """What the gradebook is made of.
 
-    results: (student, exercise) -> stored result dict (``ExerciseResult.to_dict()``).
+    results: (student, exercise) -> stored result dict (``report.document``).
     reports: (student, exercise) -> the student's Markdown report.
     notes: student -> notes about reading their submission (notebooks ...).
     """

@@ -320,7 +320,7 @@ def student_session(zygote, stage: str, student: str, specs: list, *, confine: b
 
 def _grade_student(job: Job, specs: dict, casebooks: dict, zygote, *, seed: int, lang: str, confine: bool,
                    stage_root: str, hide: list[str], emit: Callable[[dict], None]) -> None:
-    from grader.engine.report import render_markdown
+    from grader.engine.report import document, render_markdown
     from grader.engine.runner import grade
     stage = os.path.join(stage_root, hashlib.sha256(job.student.encode()).hexdigest()[:16])
     os.makedirs(stage, mode=0o700)
@@ -332,10 +332,10 @@ def _grade_student(job: Job, specs: dict, casebooks: dict, zygote, *, seed: int,
     try:
         for exercise in job.exercises:
             try:
-                result = grade(specs[exercise], stage, casebook=casebooks[exercise], seed=seed, lang=lang,
+                result = grade(specs[exercise], stage, casebook=casebooks[exercise], seed=seed,
                                session=session)
                 result.submission = job.student
-                answer = {"exercise": exercise, "result": result.to_dict(), "report_md": render_markdown(result, lang)}
+                answer = {"exercise": exercise, "result": document(result, lang), "report_md": render_markdown(result, lang)}
             except Exception as exc:  # noqa: BLE001 - reported to the parent as data
                 answer = _failure(exercise, exc)
             emit(answer)

@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS results (
     status         TEXT NOT NULL,       -- 'graded' or 'error' (the grader failed, not the student)
     score          REAL NOT NULL,
     max_score      REAL NOT NULL,
-    result_json    TEXT NOT NULL,       -- ExerciseResult.to_dict()
+    result_json    TEXT NOT NULL,       -- report.document(result, lang)
     report_md      TEXT NOT NULL,       -- the student's readable report
     PRIMARY KEY (student, exercise)
 );

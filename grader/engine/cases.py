@@ -12,14 +12,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, given, seed as hypothesis_seed, settings, strategies as st
+from hypothesis import HealthCheck, Phase, given, seed as hypothesis_seed, settings
 
-from grader.engine import catalog
-
-LECTURE_X = [[1, 2, 3, 4, 5], [2, 1, 0, 1, 2], [3, 0, 1, 1, 0], [1, 4, 1, 1, 2], [2, 1, 1, 0, 0]]
-LECTURE_W = [[1, 0, 1], [1, 0, 1], [0, 1, 0]]
-LECTURE_POOL = [[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]
-
+from grader import content
+from grader.content import FUNCTIONS
+from grader.engine.reference import magnitude, reference
 
 @dataclass(frozen=True)
 class Case:
@@ -58,346 +55,34 @@ def _frozen(a) -> np.ndarray:
 
 def make_case(function: str, kind: str, label: str, args: dict) -> Case:
     """Run the reference on a copy of ``args`` and record its outcome."""
-    order = catalog.FUNCTIONS[function].params
+    order = FUNCTIONS[function].params
     args = {k: (_frozen(args[k]) if isinstance(args[k], np.ndarray) else args[k]) for k in order if k in args}
     copies = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in args.items()}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            expected = catalog.reference(function)(**copies)
+            expected = reference(function)(**copies)
     except ValueError as exc:
         return Case(function, kind, label, args, raises=str(exc) or "invalid input")
-    if catalog.FUNCTIONS[function].returns == "array":
+    if FUNCTIONS[function].returns == "array":
         expected = _frozen(expected)
-        m = _frozen(catalog.magnitude(function, args, expected))
+        m = _frozen(magnitude(function, args, expected))
         return Case(function, kind, label, args, expected=expected, magnitude=m)
     return Case(function, kind, label, args, expected=expected)
 
 
-# ----------------------------------------------------------------- lecture ---
-
-def _grid(rows, dtype=np.int64) -> np.ndarray:
-    return np.array(rows, dtype=dtype)[None, None]
-
+# ------------------------------------------------------------ from content ---
 
 def lecture_cases(function: str) -> list[Case]:
     """The lecture's worked examples (../shared/API.md), where the function has one."""
-    x, w, b = _grid(LECTURE_X), _grid(LECTURE_W), np.zeros(1)
-    pool = _grid(LECTURE_POOL)
-    table = {
-        "conv_output_size": [("32x32x3 input, 7x7 filter", dict(n=32, f=7, stride=1, padding=0)),
-                             ("7x7 input, 3x3 filter, padding 1", dict(n=7, f=3, stride=1, padding=1)),
-                             ("5x5 input, 3x3 filter, stride 2", dict(n=5, f=3, stride=2, padding=0))],
-        "same_padding": [("3x3 filter", dict(f=3)), ("5x5 filter", dict(f=5))],
-        "conv_param_count": [("one 3x3 filter: 9 weights + bias", dict(f=3, c_in=1, c_out=1, bias=True))],
-        "conv_forward": [("5x5 grid * 3x3 filter, stride 1", dict(x=x, w=w, b=b, stride=1, padding=0)),
-                         ("5x5 grid * 3x3 filter, stride 2", dict(x=x, w=w, b=b, stride=2, padding=0))],
-        "max_pool_forward": [("4x4 grid, 2x2 max pool, stride 2", dict(x=pool, size=2, stride=2))],
-        "avg_pool_forward": [("4x4 grid, 2x2 average pool, stride 2", dict(x=pool, size=2, stride=2))],
-        "global_avg_pool": [("4x4 grid, global average", dict(x=pool))],
-    }
-    return [make_case(function, "lecture", label, args) for label, args in table.get(function, [])]
-
-
-# -------------------------------------------------------------------- edge ---
-
-def _rng(tag: str) -> np.random.Generator:
-    return np.random.default_rng(sum(map(ord, tag)) * 7919)
-
-
-def _f(tag: str, *shape) -> np.ndarray:
-    """Deterministic float64 test data with a few distinct decimals."""
-    return np.round(_rng(tag + str(shape)).uniform(-3, 3, size=shape), 2)
-
-
-def _i(tag: str, *shape) -> np.ndarray:
-    return _rng(tag + str(shape)).integers(-4, 5, size=shape).astype(np.int64)
-
-
-def _conv_edges() -> list[tuple[str, dict]]:
-    e = []
-    e.append(("stride 2 with padding 1, N=2, C=3, non-square 7x5, 4 filters",
-              dict(x=_f("a", 2, 3, 7, 5), w=_f("b", 4, 3, 3, 3), b=_f("c", 4), stride=2, padding=1)))
-    e.append(("N=3, C=2, non-square 6x4 input, non-square 3x2 filter",
-              dict(x=_f("d", 3, 2, 6, 4), w=_f("e", 2, 2, 3, 2), b=_f("f", 2), stride=1, padding=0)))
-    e.append(("1x1 filters over 3 channels", dict(x=_f("g", 2, 3, 4, 5), w=_f("h", 2, 3, 1, 1), b=_f("i", 2),
-                                                  stride=1, padding=0)))
-    e.append(("filter as large as the padded input (3x4 input, padding 1, 5x6 filter)",
-              dict(x=_f("j", 1, 2, 3, 4), w=_f("k", 2, 2, 5, 6), b=_f("l", 2), stride=1, padding=1)))
-    e.append(("integer inputs (int64 x, w and b)",
-              dict(x=_i("m", 2, 2, 5, 6), w=_i("n", 3, 2, 3, 3), b=_i("o", 3), stride=1, padding=1)))
-    e.append(("stride 3 with padding 2 leaves pixels over (8x9 input)",
-              dict(x=_f("p", 1, 2, 8, 9), w=_f("q", 2, 2, 3, 3), b=_f("r", 2), stride=3, padding=2)))
-    e.append(("stride 2 on the lecture grid with padding 1",
-              dict(x=_grid(LECTURE_X).astype(float), w=_grid(LECTURE_W).astype(float), b=np.array([1.0]),
-                   stride=2, padding=1)))
-    x, w, b = _f("s", 1, 2, 5, 5), _f("t", 3, 2, 3, 3), _f("u", 3)
-    e += [("x is not 4-D", dict(x=x[0], w=w, b=b, stride=1, padding=0)),
-          ("w is not 4-D", dict(x=x, w=w[0], b=b, stride=1, padding=0)),
-          ("channel counts differ (x has 2, w has 1)", dict(x=x, w=w[:, :1], b=b, stride=1, padding=0)),
-          ("b has shape (3, 1), not (3,)", dict(x=x, w=w, b=b[:, None], stride=1, padding=0)),
-          ("b has 2 entries for 3 filters", dict(x=x, w=w, b=b[:2], stride=1, padding=0)),
-          ("the filter does not fit (5x5 input, 7x7 filter, padding 0)",
-           dict(x=x, w=_f("v", 3, 2, 7, 7), b=b, stride=1, padding=0)),
-          ("stride 0", dict(x=x, w=w, b=b, stride=0, padding=0)),
-          ("padding -1", dict(x=x, w=w, b=b, stride=1, padding=-1))]
-    return e
-
-
-def _conv1x1_edges() -> list[tuple[str, dict]]:
-    x = _f("a", 2, 3, 4, 5)
-    return [("N=2, C=3, non-square 4x5, 2 output channels", dict(x=x, w=_f("b", 2, 3), b=_f("c", 2))),
-            ("more output channels than input channels (3 -> 5)", dict(x=x, w=_f("d", 5, 3), b=_f("e", 5))),
-            ("integer inputs", dict(x=_i("f", 1, 2, 3, 3), w=_i("g", 4, 2), b=_i("h", 4))),
-            ("x is not 4-D", dict(x=x[0], w=_f("b", 2, 3), b=_f("c", 2))),
-            ("w is 4-D (F, C, 1, 1) instead of 2-D", dict(x=x, w=_f("b", 2, 3)[:, :, None, None], b=_f("c", 2))),
-            ("w has 2 columns but x has 3 channels", dict(x=x, w=_f("i", 2, 2), b=_f("c", 2))),
-            ("b has shape (2, 1)", dict(x=x, w=_f("b", 2, 3), b=_f("c", 2)[:, None]))]
-
-
-def _pool_edges(mean: bool) -> list[tuple[str, dict]]:
-    x = _f("pool", 2, 3, 5, 7)
-    e = [("N=2, C=3, non-square 5x7 input, 2x2 stride 2 (a row and a column left over)",
-          dict(x=x, size=2, stride=2)),
-         ("overlapping 3x3 windows, stride 1", dict(x=_f("a", 1, 2, 5, 4), size=3, stride=1)),
-         ("3x3 windows, stride 2", dict(x=_f("b", 2, 1, 7, 7), size=3, stride=2)),
-         ("all values negative", dict(x=-np.abs(_f("c", 1, 2, 4, 4)) - 1, size=2, stride=2)),
-         ("integer input", dict(x=_i("d", 2, 2, 4, 6), size=2, stride=2)),
-         ("window as large as the input", dict(x=_f("e", 1, 2, 3, 3), size=3, stride=1)),
-         ("window does not fit (size 6 over a 5x7 input)", dict(x=x, size=6, stride=1)),
-         ("stride 0", dict(x=x, size=2, stride=0)),
-         ("size 0", dict(x=x, size=0, stride=1)),
-         ("x is not 4-D", dict(x=x[0], size=2, stride=2))]
-    if mean:
-        e.insert(5, ("integer input whose averages are not integers", dict(x=_i("g", 1, 1, 2, 4) * 2 + 1,
-                                                                            size=2, stride=2)))
-    return e
-
-
-def _global_pool_edges() -> list[tuple[str, dict]]:
-    return [("N=2, C=3, non-square 4x6", dict(x=_f("a", 2, 3, 4, 6))),
-            ("integer input", dict(x=_i("b", 2, 2, 3, 3))),
-            ("1x1 activation maps", dict(x=_f("c", 3, 4, 1, 1))),
-            ("x is not 4-D", dict(x=_f("d", 3, 4, 4)))]
-
-
-def _relu_edges() -> list[tuple[str, dict]]:
-    return [("4-D input with negative values", dict(x=_f("a", 2, 3, 4, 5))),
-            ("1-D input", dict(x=np.array([-2.0, -0.5, 0.0, 0.5, 2.0]))),
-            ("integer input", dict(x=_i("b", 3, 4))),
-            ("all negative", dict(x=-np.abs(_f("c", 2, 2)) - 0.1))]
-
-
-def _residual_edges() -> list[tuple[str, dict]]:
-    def weights(tag, f, c, proj=False, bias_proj=True):
-        d = dict(w1=_f(tag + "1", f, c, 3, 3) / 3, b1=_f(tag + "2", f) / 3,
-                 w2=_f(tag + "3", f, f, 3, 3) / 3, b2=_f(tag + "4", f) / 3)
-        if proj:
-            d["ws"] = _f(tag + "5", f, c, 1, 1)
-            d["bs"] = _f(tag + "6", f) if bias_proj else None
-        else:
-            d["ws"], d["bs"] = None, None
-        return d
-
-    x = _f("x", 2, 3, 5, 6)
-    e = [("identity shortcut, N=2, C=F=3, non-square 5x6", dict(x=x, stride=1, **weights("a", 3, 3))),
-         ("projection shortcut with stride 2 (3 -> 4 channels)",
-          dict(x=x, stride=2, **weights("b", 4, 3, proj=True))),
-         ("projection shortcut without its bias (bs=None means zeros)",
-          dict(x=x, stride=1, **weights("c", 4, 3, proj=True, bias_proj=False))),
-         ("projection given although F == C and stride 1", dict(x=x, stride=1, **weights("d", 3, 3, proj=True))),
-         ("integer inputs", dict(x=_i("e", 1, 2, 4, 4), stride=1,
-                                 **{k: (v.round().astype(np.int64) if isinstance(v, np.ndarray) else v)
-                                    for k, v in weights("e", 2, 2).items()}))]
-    bad = weights("f", 4, 3)
-    e += [("identity shortcut but F=4 != C=3 (a projection is needed)", dict(x=x, stride=1, **bad)),
-          ("identity shortcut but stride 2 (a projection is needed)", dict(x=x, stride=2, **weights("g", 3, 3))),
-          ("w1 is 5x5, not 3x3", dict(x=x, stride=1, **{**weights("h", 3, 3), "w1": _f("h9", 3, 3, 5, 5)})),
-          ("w2 has the wrong number of input channels",
-           dict(x=x, stride=1, **{**weights("i", 3, 3), "w2": _f("i9", 3, 2, 3, 3)})),
-          ("ws is 3x3, not 1x1", dict(x=x, stride=2, **{**weights("j", 4, 3, proj=True),
-                                                          "ws": _f("j9", 4, 3, 3, 3)})),
-          ("b1 has shape (3, 1)", dict(x=x, stride=1, **{**weights("k", 3, 3), "b1": _f("k9", 3, 1)})),
-          ("bs has the wrong length", dict(x=x, stride=2, **{**weights("l", 4, 3, proj=True), "bs": _f("l9", 3)})),
-          ("x is not 4-D", dict(x=x[0], stride=1, **weights("m", 3, 3)))]
-    return e
-
-
-def _sigmoid_edges() -> list[tuple[str, dict]]:
-    return [("large magnitudes (-1000 ... 1000): no overflow warning allowed",
-             dict(x=np.array([-1000.0, -710.0, -50.0, -1.0, 0.0, 1.0, 50.0, 710.0, 1000.0]))),
-            ("4-D input", dict(x=_f("a", 2, 3, 2, 2) * 3)),
-            ("integer input", dict(x=_i("b", 3, 3) * 100))]
-
-
-def _se_edges() -> list[tuple[str, dict]]:
-    def w(tag, c, r):
-        return dict(w1=_f(tag + "1", r, c), b1=_f(tag + "2", r), w2=_f(tag + "3", c, r), b2=_f(tag + "4", c))
-
-    x = _f("x", 2, 4, 3, 5)
-    return [("N=2, C=4, reduction to 2, non-square 3x5", dict(x=x, **w("a", 4, 2))),
-            ("reduction to a single unit (C_r = 1)", dict(x=x, **w("b", 4, 1))),
-            ("C_r larger than C (4 -> 6)", dict(x=x, **w("c", 4, 6))),
-            ("integer x", dict(x=_i("d", 1, 3, 4, 4), **w("e", 3, 2))),
-            ("x is not 4-D", dict(x=x[0], **w("a", 4, 2))),
-            ("w1 has 3 columns but C = 4", dict(x=x, **{**w("a", 4, 2), "w1": _f("f", 2, 3)})),
-            ("b1 has shape (2, 1)", dict(x=x, **{**w("a", 4, 2), "b1": _f("g", 2, 1)})),
-            ("w2 is (2, 4), not (4, 2)", dict(x=x, **{**w("a", 4, 2), "w2": _f("h", 2, 4)})),
-            ("b2 has 3 entries for C = 4", dict(x=x, **{**w("a", 4, 2), "b2": _f("i", 3)}))]
-
-
-def _int_edges(function: str) -> list[tuple[str, dict]]:
-    if function == "conv_output_size":
-        return [("stride 2 with padding 1", dict(n=7, f=3, stride=2, padding=1)),
-                ("stride 2 leaves a pixel over: floor", dict(n=8, f=3, stride=2, padding=0)),
-                ("filter as wide as the input", dict(n=5, f=5, stride=1, padding=0)),
-                ("filter as wide as the padded input", dict(n=5, f=7, stride=1, padding=1)),
-                ("224 input, 7x7 stride 2 padding 3", dict(n=224, f=7, stride=2, padding=3)),
-                ("stride larger than the filter", dict(n=10, f=2, stride=4, padding=1)),
-                ("n = 0", dict(n=0, f=1, stride=1, padding=0)),
-                ("f = 0", dict(n=5, f=0, stride=1, padding=0)),
-                ("stride 0", dict(n=5, f=3, stride=0, padding=0)),
-                ("padding -1", dict(n=5, f=3, stride=1, padding=-1)),
-                ("filter larger than the padded input", dict(n=5, f=8, stride=1, padding=1))]
-    if function == "same_padding":
-        return [("1x1 filter", dict(f=1)), ("7x7 filter", dict(f=7)), ("11x11 filter", dict(f=11)),
-                ("even filter 4 (no symmetric same padding)", dict(f=4)), ("even filter 2", dict(f=2)),
-                ("f = 0", dict(f=0)), ("f = -3", dict(f=-3))]
-    return [("VGG 3x3 conv, 3 -> 64", dict(f=3, c_in=3, c_out=64, bias=True)),
-            ("1x1 conv, 64 -> 32", dict(f=1, c_in=64, c_out=32, bias=True)),
-            ("without bias", dict(f=3, c_in=64, c_out=64, bias=False)),
-            ("5x5 conv, 3 -> 6", dict(f=5, c_in=3, c_out=6, bias=True)),
-            ("f = 0", dict(f=0, c_in=3, c_out=6, bias=True)),
-            ("c_in = 0", dict(f=3, c_in=0, c_out=6, bias=True)),
-            ("c_out = 0", dict(f=3, c_in=3, c_out=0, bias=True))]
-
-
-EDGES = {
-    "conv_output_size": lambda: _int_edges("conv_output_size"),
-    "same_padding": lambda: _int_edges("same_padding"),
-    "conv_param_count": lambda: _int_edges("conv_param_count"),
-    "conv_forward": _conv_edges,
-    "conv1x1_forward": _conv1x1_edges,
-    "max_pool_forward": lambda: _pool_edges(mean=False),
-    "avg_pool_forward": lambda: _pool_edges(mean=True),
-    "global_avg_pool": _global_pool_edges,
-    "relu": _relu_edges,
-    "residual_block_forward": _residual_edges,
-    "sigmoid": _sigmoid_edges,
-    "se_block_forward": _se_edges,
-}
+    return [make_case(function, "lecture", e.en, e.args) for e in content.lecture(function)]
 
 
 def edge_cases(function: str) -> list[Case]:
-    return [make_case(function, "edge", label, args) for label, args in EDGES[function]()]
+    return [make_case(function, "edge", e.en, e.args) for e in content.edges(function)]
 
 
 # --------------------------------------------------------------- generated ---
-
-@st.composite
-def _tensor(draw, shape: tuple[int, ...]) -> np.ndarray:
-    """An array of ``shape``: small integers (readable when shrunk) or real values."""
-    dtype = draw(st.sampled_from(["float64", "int64", "float64-real"]))
-    fill = draw(st.integers(0, 2 ** 32 - 1))
-    rng = np.random.default_rng(fill)
-    if dtype == "float64-real":
-        return rng.uniform(-5, 5, size=shape)
-    values = rng.integers(-3, 4, size=shape)
-    return values.astype(np.int64 if dtype == "int64" else np.float64)
-
-
-def _dims(lo: int, hi: int):
-    return st.integers(lo, hi)
-
-
-@st.composite
-def conv_args(draw):
-    n, c, f = draw(_dims(1, 3)), draw(_dims(1, 3)), draw(_dims(1, 3))
-    hh, ww = draw(_dims(1, 4)), draw(_dims(1, 4))
-    padding, stride = draw(_dims(0, 2)), draw(_dims(1, 3))
-    h = draw(_dims(max(1, hh - 2 * padding), 9))
-    w = draw(_dims(max(1, ww - 2 * padding), 9))
-    return dict(x=draw(_tensor((n, c, h, w))), w=draw(_tensor((f, c, hh, ww))), b=draw(_tensor((f,))),
-                stride=stride, padding=padding)
-
-
-@st.composite
-def conv1x1_args(draw):
-    n, c, f, h, w = (draw(_dims(1, 4)) for _ in range(5))
-    return dict(x=draw(_tensor((n, c, h, w))), w=draw(_tensor((f, c))), b=draw(_tensor((f,))))
-
-
-@st.composite
-def pool_args(draw):
-    size, stride = draw(_dims(1, 4)), draw(_dims(1, 3))
-    n, c = draw(_dims(1, 3)), draw(_dims(1, 3))
-    h, w = draw(_dims(size, 10)), draw(_dims(size, 10))
-    return dict(x=draw(_tensor((n, c, h, w))), size=size, stride=stride)
-
-
-@st.composite
-def global_pool_args(draw):
-    return dict(x=draw(_tensor(tuple(draw(_dims(1, 5)) for _ in range(4)))))
-
-
-@st.composite
-def elementwise_args(draw):
-    ndim = draw(_dims(1, 4))
-    return dict(x=draw(_tensor(tuple(draw(_dims(1, 4)) for _ in range(ndim)))))
-
-
-@st.composite
-def sigmoid_args(draw):
-    args = draw(elementwise_args())
-    scale = draw(st.sampled_from([1, 10, 300]))
-    return dict(x=args["x"] * scale)
-
-
-@st.composite
-def residual_args(draw):
-    n, c = draw(_dims(1, 2)), draw(_dims(1, 3))
-    stride = draw(_dims(1, 2))
-    identity = draw(st.booleans()) and stride == 1
-    f = c if identity else draw(_dims(1, 3))
-    h, w = draw(_dims(1, 7)), draw(_dims(1, 7))
-    args = dict(x=draw(_tensor((n, c, h, w))), w1=draw(_tensor((f, c, 3, 3))), b1=draw(_tensor((f,))),
-                w2=draw(_tensor((f, f, 3, 3))), b2=draw(_tensor((f,))), stride=stride, ws=None, bs=None)
-    if not identity:
-        args["ws"] = draw(_tensor((f, c, 1, 1)))
-        args["bs"] = draw(st.one_of(st.none(), _tensor((f,))))
-    return args
-
-
-@st.composite
-def se_args(draw):
-    n, c, r = draw(_dims(1, 3)), draw(_dims(1, 5)), draw(_dims(1, 3))
-    h, w = draw(_dims(1, 5)), draw(_dims(1, 5))
-    return dict(x=draw(_tensor((n, c, h, w))), w1=draw(_tensor((r, c))), b1=draw(_tensor((r,))),
-                w2=draw(_tensor((c, r))), b2=draw(_tensor((c,))))
-
-
-@st.composite
-def conv_output_size_args(draw):
-    n, f, stride, padding = draw(_dims(1, 64)), draw(_dims(1, 11)), draw(_dims(1, 4)), draw(_dims(0, 5))
-    return dict(n=n, f=f, stride=stride, padding=padding)
-
-
-STRATEGIES = {
-    "conv_output_size": conv_output_size_args(),
-    "same_padding": st.builds(lambda f: dict(f=f), st.integers(-3, 25)),
-    "conv_param_count": st.builds(lambda f, ci, co, b: dict(f=f, c_in=ci, c_out=co, bias=b),
-                                  _dims(1, 11), _dims(1, 512), _dims(1, 512), st.booleans()),
-    "conv_forward": conv_args(),
-    "conv1x1_forward": conv1x1_args(),
-    "max_pool_forward": pool_args(),
-    "avg_pool_forward": pool_args(),
-    "global_avg_pool": global_pool_args(),
-    "relu": elementwise_args(),
-    "residual_block_forward": residual_args(),
-    "sigmoid": sigmoid_args(),
-    "se_block_forward": se_args(),
-}
-
 
 def hypothesis_settings(examples: int, shrink: bool) -> settings:
     """Deterministic and silent: no database, no deadline, no health checks."""
@@ -440,7 +125,7 @@ def _run_given(function: str, examples: int, seed: int, *, shrink: bool, body) -
 
     @hypothesis_settings(examples, shrink=shrink)
     @hypothesis_seed(seed)
-    @given(STRATEGIES[function])
+    @given(content.strategy(function))
     def run(args):
         body(args)
 

@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from grader.engine.cases import Case
-from grader.engine.catalog import FUNCTIONS
+from grader.content import FUNCTIONS
 from grader.sandbox import Outcome
 
 FORBIDDEN_WARNINGS = ("overflow", "invalid value", "divide by zero")
-WARNINGS_CHECKED = frozenset({"sigmoid"})   # functions whose calls must not warn (API.md)
 
 
 @dataclass(frozen=True)
@@ -118,7 +117,7 @@ def check_side_effects(case: Case, outcome: Outcome) -> Finding | None:
         if after is not None and (after.shape != before.shape or not np.array_equal(
                 after.astype(np.float64), before.astype(np.float64), equal_nan=True)):
             return Finding("modified_input", {"name": name})
-    if case.function in WARNINGS_CHECKED:
+    if FUNCTIONS[case.function].warnings_checked:
         for w in outcome.warnings:
             if w.get("category") == "RuntimeWarning" and any(s in w.get("message", "")
                                                                for s in FORBIDDEN_WARNINGS):

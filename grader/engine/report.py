@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 
+from grader import content
 from grader.engine.results import ExerciseResult, FunctionResult
 
 SMALL_ARRAY = 64   # arrays with at most this many elements are printed whole
@@ -83,9 +84,9 @@ def words(lang: str) -> dict:
 
 
 def describe(code: str, params: dict, function: str, module: str, lang: str) -> str:
-    """One finding as one sentence."""
+    """One finding as one sentence (stored params hold lists where the check had tuples)."""
     template = MESSAGES.get(lang, MESSAGES["en"]).get(code) or MESSAGES["en"][code]
-    values = {k: v for k, v in params.items() if k != "traceback"}
+    values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in params.items() if k != "traceback"}
     try:
         return template.format(function=function, module=module, **values)
     except (KeyError, ValueError, IndexError):
@@ -152,22 +153,122 @@ def _indent(text: str, by: str = "  ") -> str:
     return "\n".join(by + line for line in text.splitlines())
 
 
-def format_comparison(expected, got, lang: str) -> str:
-    """Expected vs got: whole when small (differences marked *), else nothing extra."""
-    w = words(lang)
+def comparison_grids(expected, got) -> tuple[str, str] | None:
+    """Expected and got drawn whole when both are small arrays (got's differing
+    cells marked *), else None: language-neutral, stored with a failure."""
     if not (isinstance(expected, np.ndarray) and isinstance(got, np.ndarray)):
-        return ""
+        return None
     if expected.size > SMALL_ARRAY or got.size > SMALL_ARRAY:
-        return ""
+        return None
     mark = None
     if expected.shape == got.shape:
         with np.errstate(all="ignore"):
             mark = ~np.isclose(got.astype(float), expected.astype(float), rtol=1e-5, atol=1e-6, equal_nan=True)
-    return (f"{w['expected']}:\n{_indent(format_grid(expected))}\n"
-            f"{w['got']}:\n{_indent(format_grid(got, mark))}")
+    return format_grid(expected), format_grid(got, mark)
 
 
 # ----------------------------------------------------------------- reports ---
+
+def _spec(exercise: str):
+    """The exercise's spec (title, hints), or None when it is no longer known."""
+    from grader.engine.spec import load_spec
+    from grader.errors import GraderError
+    try:
+        return load_spec(exercise)
+    except GraderError:
+        return None
+
+
+def _title(result: ExerciseResult, spec, lang: str) -> str:
+    return spec.title(lang) if spec is not None else result.exercise
+
+
+def load_text(result: ExerciseResult, spec, lang: str) -> str | None:
+    """Why the submission could not be imported, as one message (None when it was)."""
+    load = result.load
+    if load is None:
+        return None
+    if load.get("kind") == "timeout":
+        message = f"importing it took longer than {load.get('limit_s', 0):g} s"
+    elif load.get("kind") == "died":
+        message = "the process ended while importing it"
+    else:
+        message = f"{load.get('type')}: {load.get('message')}"
+        if load.get("traceback"):
+            message += "\n" + load["traceback"]
+    return describe("load", {"message": message}, "", result.exercise, lang)
+
+
+def function_feedback(fr: FunctionResult, exercise: str, spec, lang: str) -> str:
+    """The explanation of a failing function, in ``lang``: the case, its inputs,
+    the first thing wrong, small arrays drawn whole, the misconception, the
+    dependency that fails, the hint and what the code printed."""
+    failure = fr.failure
+    if failure is None:
+        return ""
+    w = words(lang)
+    kind = failure["case_kind"]
+    label = failure.get("case_label") or ""
+    kind_word = w["shrunk"] if kind == "shrunk" else w.get(kind, kind)
+    label = content.case_label(fr.name, label, lang)
+    head = f"[{kind_word}]" + (f" {label}" if label else "")
+    code, params = failure["code"], failure.get("params") or {}
+    lines = [head, f"{w['input']}: {failure['inputs']}"] if code != "missing" else []
+    lines.append(describe(code, params, fr.name, exercise, lang))
+    grids = failure.get("grids") or {}
+    if grids.get("args"):
+        lines.append(grids["args"])
+    if grids.get("expected") is not None:
+        lines.append(f"{w['expected']}:\n{_indent(grids['expected'])}\n{w['got']}:\n{_indent(grids['got'])}")
+    if params.get("traceback"):
+        lines.append(f"{w['traceback']}:\n{params['traceback']}")
+    if fr.misconception:
+        lines.append(f"{w['misconception']}: {misconception_text(fr.misconception, lang)}")
+    if fr.depends_on_failing:
+        dep_exercise, dep_function = fr.depends_on_failing.split(".", 1)
+        lines.append(w["depends"].format(exercise=dep_exercise, function=dep_function))
+    fspec = next((f for f in spec.functions if f.name == fr.name), None) if spec is not None else None
+    hint = fspec.hint(lang) if fspec is not None else ""
+    if hint:
+        lines.append(f"{w['hint']}: {hint}")
+    printed = failure.get("printed") or ""
+    if printed.strip():
+        lines.append(f"{w['printed']}:\n" + "\n".join("  " + ln for ln in printed.rstrip().splitlines()[:20]))
+    return "\n".join(lines)
+
+
+def misconception_text(key: str | None, lang: str) -> str | None:
+    """The sentence naming misconception ``key`` in ``lang``."""
+    if key is None:
+        return None
+    found = content.misconception(key)
+    if found is None:
+        return key
+    return found.ko if lang == "ko" else found.en
+
+
+def _feedbacks(result: ExerciseResult, spec, lang: str) -> list[str]:
+    loaded = load_text(result, spec, lang)
+    return [loaded if loaded is not None and fr.failure is None and not fr.passed
+            else function_feedback(fr, result.exercise, spec, lang) for fr in result.functions]
+
+
+def document(result: ExerciseResult, lang: str) -> dict:
+    """The ``--json`` document: the result's data with its words rendered in ``lang``."""
+    spec = _spec(result.exercise)
+    functions = []
+    for fr, feedback in zip(result.functions, _feedbacks(result, spec, lang)):
+        functions.append({"name": fr.name, "passed": fr.passed, "score": fr.score, "max_score": fr.max_score,
+                          "feedback": feedback, "misconception": fr.misconception,
+                          "misconception_text": misconception_text(fr.misconception, lang),
+                          "cases_passed": fr.cases_passed, "cases_run": fr.cases_run, "failure": fr.failure,
+                          "depends_on_failing": fr.depends_on_failing, "elapsed_s": fr.elapsed_s})
+    return {"exercise": result.exercise, "title": _title(result, spec, lang), "submission": result.submission,
+            "score": result.score, "max_score": result.max_score, "seed": result.seed, "lang": lang,
+            "functions": functions, "versions": result.versions, "protections": result.protections,
+            "load_error": load_text(result, spec, lang), "load": result.load, "output": result.output,
+            "elapsed_s": result.elapsed_s}
+
 
 def function_line(fr: FunctionResult, color: bool = False) -> str:
     mark = "PASS" if fr.passed else "FAIL"
@@ -179,11 +280,12 @@ def function_line(fr: FunctionResult, color: bool = False) -> str:
 def render_text(result: ExerciseResult, lang: str = "en", color: bool = False) -> str:
     """The compact terminal report."""
     w = words(lang)
-    lines = [f"{result.exercise} — {result.title}   {w['score']}: {result.score:g}/{result.max_score:g}"]
-    for fr in result.functions:
+    spec = _spec(result.exercise)
+    lines = [f"{result.exercise} — {_title(result, spec, lang)}   {w['score']}: {result.score:g}/{result.max_score:g}"]
+    for fr, feedback in zip(result.functions, _feedbacks(result, spec, lang)):
         lines.append(function_line(fr, color))
         if not fr.passed:
-            lines.append(_indent(fr.feedback, "      "))
+            lines.append(_indent(feedback, "      "))
     if result.output.strip():
         lines.append(f"{w['printed']} (import):\n{_indent(result.output.rstrip(), '      ')}")
     lines.append(f"({_provenance(result, w)})")
@@ -200,16 +302,17 @@ def _provenance(result: ExerciseResult, w: dict) -> str:
 def render_markdown(result: ExerciseResult, lang: str = "en") -> str:
     """The same report as Markdown, for feedback files."""
     w = words(lang)
-    lines = [f"# {result.exercise} — {result.title}", "",
+    spec = _spec(result.exercise)
+    lines = [f"# {result.exercise} — {_title(result, spec, lang)}", "",
              f"**{w['score']}: {result.score:g} / {result.max_score:g}**", ""]
-    for fr in result.functions:
+    for fr, feedback in zip(result.functions, _feedbacks(result, spec, lang)):
         icon = "✅" if fr.passed else "❌"
         lines.append(f"## {icon} `{fr.name}` — {fr.score:g}/{fr.max_score:g}")
         lines.append("")
         if fr.passed:
             lines.append(w["passed"].format(n=fr.cases_run))
         else:
-            lines += ["```", fr.feedback, "```"]
+            lines += ["```", feedback, "```"]
         lines.append("")
     lines.append(f"{_provenance(result, w)}.  ")
     if result.protections:
@@ -217,5 +320,5 @@ def render_markdown(result: ExerciseResult, lang: str = "en") -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_json(result: ExerciseResult) -> str:
-    return json.dumps(result.to_dict(), ensure_ascii=False, indent=2, sort_keys=False)
+def render_json(result: ExerciseResult, lang: str = "en") -> str:
+    return json.dumps(document(result, lang), ensure_ascii=False, indent=2, sort_keys=False)

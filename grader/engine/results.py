@@ -1,24 +1,31 @@
-"""Result dataclasses: plain data, no rendering (``report`` does the words)."""
+"""Result dataclasses: plain data (kinds, keys, numbers), never sentences.
+
+``report`` turns them into words in the reader's language, so a stored result
+can be rendered in Korean or English later (``report.document``).
+"""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 
 @dataclass
 class FunctionResult:
     """How one function of a submission did.
 
-    feedback: the readable explanation (already in the report's language).
-    failure: the first failing case as data (kind, label, code, inputs), or None.
+    misconception: the key of the misconception that reproduces the output, or None.
+    failure: the failing case shown, as data: ``case_kind``, ``case_label`` (the
+    English label, a key into the exercise's content), ``code`` of the check that
+    failed, ``inputs`` (shapes and dtypes), ``params`` (the check's numbers),
+    ``grids`` (small arrays drawn as the lecture does: ``args``, ``expected``,
+    ``got``; language-neutral text or None) and ``printed`` (what the call printed).
+    depends_on_failing: "exercise.function" of a failing function this one uses.
     """
 
     name: str
     passed: bool
     score: float
     max_score: float
-    feedback: str
     misconception: str | None = None
-    misconception_text: str | None = None
     cases_passed: int = 0
     cases_run: int = 0
     failure: dict | None = None
@@ -28,19 +35,21 @@ class FunctionResult:
 
 @dataclass
 class ExerciseResult:
-    """A whole exercise for one submission; ``to_dict`` is the ``--json`` document."""
+    """A whole exercise for one submission.
+
+    load: why the module could not be imported, as data (``kind``: timeout,
+    died or error; ``type``, ``message``, ``traceback``), or None.
+    """
 
     exercise: str
-    title: str
     submission: str
     score: float
     max_score: float
     seed: int
-    lang: str
     functions: list[FunctionResult] = field(default_factory=list)
     versions: dict = field(default_factory=dict)
     protections: list[str] = field(default_factory=list)
-    load_error: str | None = None
+    load: dict | None = None
     output: str = ""
     elapsed_s: float = 0.0
 
@@ -48,8 +57,13 @@ class ExerciseResult:
     def passed(self) -> bool:
         return all(f.passed for f in self.functions)
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    @classmethod
+    def from_dict(cls, data: dict) -> "ExerciseResult":
+        """The result back from a ``report.document`` (rendered keys are ignored)."""
+        names = {f.name for f in fields(FunctionResult)}
+        functions = [FunctionResult(**{k: v for k, v in fr.items() if k in names}) for fr in data["functions"]]
+        own = {f.name for f in fields(cls)} - {"functions"}
+        return cls(functions=functions, **{k: v for k, v in data.items() if k in own})
 
 
 TIMING_KEYS = ("elapsed_s",)

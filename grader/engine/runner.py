@@ -13,12 +13,12 @@ import hypothesis
 import numpy as np
 
 import grader
-from grader.engine import catalog, identify as misconceptions, report
+from grader.content import FUNCTIONS
+from grader.engine import identify, report
 from grader.sandbox import wire
 from grader.engine.cases import Case, CaseBook, build_casebook, edge_cases, lecture_cases, make_case, shrink_failure
-from grader.engine.compare import WARNINGS_CHECKED, Finding, check
+from grader.engine.compare import check
 from grader.errors import UsageError
-from grader.labels_ko import LABELS_KO
 from grader.engine.results import ExerciseResult, FunctionResult
 from grader.sandbox import Outcome, PackedCalls, Worker, WorkerJob, Zygote
 from grader.engine.spec import FunctionSpec, Spec
@@ -58,8 +58,8 @@ def _notebook_folder(path: Path, spec: Spec) -> str:
 
 def _requests(cases: list[Case]) -> list[dict]:
     return [{"function": c.function, "args": dict(c.args),
-             "positional": list(catalog.FUNCTIONS[c.function].required), "module": None,
-             "warnings": c.function in WARNINGS_CHECKED}
+             "positional": list(FUNCTIONS[c.function].required), "module": None,
+             "warnings": FUNCTIONS[c.function].warnings_checked}
             for c in cases]
 
 
@@ -184,12 +184,12 @@ def _shrink(session: Session, spec: Spec, book: CaseBook, function: str):
 def _dependency_failing(session: Session, spec: Spec, function: str) -> tuple[str, str] | None:
     """(exercise, function) of an earlier exercise's function that this one imports and that fails."""
     siblings = set((session.first_hello or {}).get("siblings", []))
-    for exercise, dep in catalog.FUNCTIONS[function].depends_on:
+    for exercise, dep in FUNCTIONS[function].depends_on:
         if exercise not in siblings:
             continue
         cases = lecture_cases(dep) + edge_cases(dep)
         for case in cases:
-            outcome = session.get().call(dep, dict(case.args), list(catalog.FUNCTIONS[dep].required),
+            outcome = session.get().call(dep, dict(case.args), list(FUNCTIONS[dep].required),
                                          module=exercise)
             if check(case, outcome, spec.tolerance) is not None:
                 return exercise, dep
@@ -202,50 +202,36 @@ def _identify(failures: list):
     for case, finding, _ in failures:
         if finding.got is None or case.raises is not None:
             continue
-        for m in misconceptions.matching(case.function, case.args, finding.got, case.expected):  # copies per variant
+        for m in identify.matching(case.function, case.args, finding.got, case.expected):  # copies per variant
             votes.setdefault(m.key, [m, 0])[1] += 1
     if not votes:
         return None
     return max(votes.values(), key=lambda mv: mv[1])[0]    # max keeps the first of equal counts
 
 
-def _feedback(spec: Spec, fspec: FunctionSpec, case: Case, finding: Finding, outcome, found,
-              dependency, lang: str) -> str:
-    w = report.words(lang)
-    kind = w["shrunk"] if case.kind == "shrunk" else w.get(case.kind, case.kind)
-    label = LABELS_KO.get(case.label, case.label) if lang == "ko" else case.label
-    head = f"[{kind}]" + (f" {label}" if label else "")
-    lines = [head, f"{w['input']}: {report.format_inputs(case.args)}"] if finding.code != "missing" else []
-    lines.append(report.describe(finding.code, finding.params, case.function, spec.name, lang))
+def _failure_data(case: Case, finding, outcome) -> dict:
+    """The failing case shown, as data (``FunctionResult.failure``)."""
+    grids = {}
     if finding.code in ("values", "shape", "nonfinite"):
         small = all(v.size <= report.SMALL_ARRAY for v in case.args.values() if isinstance(v, np.ndarray))
         if case.kind in ("shrunk", "generated") and small:
-            lines.append(report.format_args_whole(case.args))
-        comparison = report.format_comparison(case.expected, finding.got, lang)
-        if comparison:
-            lines.append(comparison)
-    if finding.params.get("traceback"):
-        lines.append(f"{w['traceback']}:\n{finding.params['traceback']}")
-    if found is not None:
-        lines.append(f"{w['misconception']}: {found.ko if lang == 'ko' else found.en}")
-    if dependency is not None:
-        lines.append(w["depends"].format(exercise=dependency[0], function=dependency[1]))
-    hint = fspec.hint(lang)
-    if hint:
-        lines.append(f"{w['hint']}: {hint}")
+            grids["args"] = report.format_args_whole(case.args)
+        drawn = report.comparison_grids(case.expected, finding.got)
+        if drawn is not None:
+            grids["expected"], grids["got"] = drawn
     printed = getattr(outcome, "output", "") if outcome is not None else ""
-    if printed and printed.strip():
-        lines.append(f"{w['printed']}:\n" + "\n".join("  " + ln for ln in printed.rstrip().splitlines()[:20]))
-    return "\n".join(lines)
+    return {"case_kind": case.kind, "case_label": case.label, "code": finding.code,
+            "inputs": report.format_inputs(case.args),
+            "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in finding.params.items()},
+            "grids": grids, "printed": printed or ""}
 
 
-def _grade_function(session: Session, spec: Spec, book: CaseBook, fspec: FunctionSpec,
-                    lang: str) -> FunctionResult:
+def _grade_function(session: Session, spec: Spec, book: CaseBook, fspec: FunctionSpec) -> FunctionResult:
     started = time.monotonic()
     cases = book.cases[fspec.name]
     passed, run, failures = _run_cases(session, spec, cases, packed_calls(book, fspec.name))
     if not failures:
-        return FunctionResult(fspec.name, True, fspec.points, fspec.points, "", cases_passed=passed,
+        return FunctionResult(fspec.name, True, fspec.points, fspec.points, cases_passed=passed,
                               cases_run=run, elapsed_s=time.monotonic() - started)
     case, finding, outcome = failures[0]
     if case.kind == "generated" and not outcome.worker_lost:
@@ -255,30 +241,23 @@ def _grade_function(session: Session, spec: Spec, book: CaseBook, fspec: Functio
             failures.insert(0, smaller)
     found = _identify(failures)
     dependency = _dependency_failing(session, spec, fspec.name)
-    text = _feedback(spec, fspec, case, finding, outcome, found, dependency, lang)
-    failure = {"case_kind": case.kind, "case_label": case.label, "code": finding.code,
-               "inputs": report.format_inputs(case.args),
-               "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in finding.params.items()}}
     return FunctionResult(
-        fspec.name, False, 0.0, fspec.points, text,
+        fspec.name, False, 0.0, fspec.points,
         misconception=found.key if found else None,
-        misconception_text=(found.ko if lang == "ko" else found.en) if found else None,
-        cases_passed=passed, cases_run=run, failure=failure,
+        cases_passed=passed, cases_run=run, failure=_failure_data(case, finding, outcome),
         depends_on_failing=f"{dependency[0]}.{dependency[1]}" if dependency else None,
         elapsed_s=time.monotonic() - started)
 
 
-def _load_failure(spec: Spec, hello: dict, lang: str) -> str:
+def _load_failure(spec: Spec, hello: dict) -> dict:
+    """Why the module could not be imported, as data (``ExerciseResult.load``)."""
     if hello.get("timeout"):
-        message = f"importing it took longer than {spec.limits.import_time_s:g} s"
-    elif hello.get("died"):
-        message = "the process ended while importing it"
-    else:
-        error = hello.get("error") or {}
-        message = f"{error.get('type')}: {error.get('message')}"
-        if error.get("traceback"):
-            message += "\n" + error["traceback"]
-    return report.describe("load", {"message": message}, "", spec.name, lang)
+        return {"kind": "timeout", "limit_s": spec.limits.import_time_s}
+    if hello.get("died"):
+        return {"kind": "died"}
+    error = hello.get("error") or {}
+    return {"kind": "error", "type": error.get("type"), "message": error.get("message"),
+            "traceback": error.get("traceback") or ""}
 
 
 def _stage(folder: str) -> str:
@@ -303,7 +282,7 @@ def default_confinement(stage: str):
 
 def grade(spec: Spec, submission, *, casebook: CaseBook | None = None, seed: int = DEFAULT_SEED,
           zygote: Zygote | None = None, confinement=None, confine: bool = True,
-          lang: str = "en", session: Session | None = None) -> ExerciseResult:
+          session: Session | None = None) -> ExerciseResult:
     """Grade ``spec``'s functions in ``submission`` (a folder or a .py file).
 
     ``confinement``: the sandbox's hardening settings; when None and ``confine``
@@ -330,16 +309,15 @@ def grade(spec: Spec, submission, *, casebook: CaseBook | None = None, seed: int
     try:
         book = casebook if casebook is not None else build_casebook(spec, seed)
         hello = session.get().hello if own_session else session.use(module, spec.limits)
-        result = ExerciseResult(exercise=spec.name, title=spec.title(lang), submission=folder, score=0.0,
-                                max_score=spec.max_score, seed=book.seed, lang=lang, versions=versions(),
+        result = ExerciseResult(exercise=spec.name, submission=folder, score=0.0,
+                                max_score=spec.max_score, seed=book.seed, versions=versions(),
                                 protections=list(hello.get("protections", [])),
                                 output=str(hello.get("output", ""))[:2048])
         if not hello.get("loaded"):
-            text = _load_failure(spec, hello, lang)
-            result.load_error = text
-            result.functions = [FunctionResult(f.name, False, 0.0, f.points, text) for f in spec.functions]
+            result.load = _load_failure(spec, hello)
+            result.functions = [FunctionResult(f.name, False, 0.0, f.points) for f in spec.functions]
         else:
-            result.functions = [_grade_function(session, spec, book, f, lang) for f in spec.functions]
+            result.functions = [_grade_function(session, spec, book, f) for f in spec.functions]
         result.score = sum(f.score for f in result.functions)
         result.elapsed_s = time.monotonic() - started
         return result

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from grader.engine.catalog import FUNCTIONS
+from grader.content import FUNCTIONS
 from grader.engine.compare import Tolerance
 from grader.errors import SpecError
 from grader.sandbox import Limits
