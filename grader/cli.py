@@ -6,13 +6,22 @@ from pathlib import Path
 
 import click
 
-from grader.errors import GraderError, UsageError
+from grader.errors import GraderError, UsageError, one_line_usage
 
 LANGS = click.Choice(["en", "ko"])
 
 
 class ExerciseGroup(click.Group):
-    """A group whose unknown command names are exercises: ``euron-grade exercise3``, ``euron-grade pooling``."""
+    """A group whose unknown command names are exercises: ``euron-grade exercise3``, ``euron-grade pooling``.
+    Usage errors of every command are one line."""
+
+    def parse_args(self, ctx, args):
+        with one_line_usage():
+            return super().parse_args(ctx, args)
+
+    def invoke(self, ctx):
+        with one_line_usage():
+            return super().invoke(ctx)
 
     def get_command(self, ctx, name):
         command = super().get_command(ctx, name)

@@ -108,3 +108,32 @@ def test_console_script_end_to_end():
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "10/10" in proc.stdout
+
+
+@pytest.mark.parametrize("args", [["exercise3", "--bogus"], ["quiz", "--count", "x"], ["batch"],
+                                  ["list", "--lang", "fr"], ["--nope"], ["nope"]])
+def test_usage_errors_are_one_line_the_same_way_for_every_command(args):
+    proc = subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), proc.stderr
+
+
+def test_a_checkout_without_its_dependencies_fails_in_one_line(tmp_path):
+    # a bare interpreter (no click, no numpy) started in the checkout, as before `pip install -e .`
+    proc = subprocess.run([sys.executable, "-E", "-S", "-m", "grader", "list"], capture_output=True, text=True,
+                          cwd=ROOT)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("Error: euron-grade is not installed here") and len(proc.stderr.splitlines()) == 1
+
+
+def test_every_expected_error_is_a_grader_error():
+    from grader.batch.archive import ArchiveError
+    from grader.batch.run import BatchError
+    from grader.batch.store import StoreError
+    from grader.errors import GraderError
+    from grader.quiz.errors import QuizError
+    from grader.sandbox import SandboxError
+    for error in (ArchiveError, BatchError, StoreError, QuizError, SandboxError):
+        assert issubclass(error, GraderError), error

@@ -21,6 +21,8 @@ import stat
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from grader.errors import GraderError
+
 EXERCISE_FILE = re.compile(r"^exercise[1-9]\.py$")
 SKIP_DIRS = {"__MACOSX", "__pycache__", ".ipynb_checkpoints", ".git"}
 
@@ -69,7 +71,7 @@ class Problem:
         return f"{self.path}: {self.message}"
 
 
-class ArchiveError(Exception):
+class ArchiveError(GraderError):
     """An archive or file that is refused; the message is one line for the instructor."""
 
 

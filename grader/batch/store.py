@@ -15,6 +15,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.errors import GraderError
+
 FILENAME = "results.sqlite"
 
 _SCHEMA = """
@@ -50,7 +52,7 @@ class Row:
     report_md: str
 
 
-class StoreError(Exception):
+class StoreError(GraderError):
     """The results store cannot be opened (e.g. not an SQLite file)."""
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from grader.errors import GraderError
 from grader.sandbox import wire
 
 PR_SET_CHILD_SUBREAPER = 36
@@ -97,7 +98,7 @@ class Outcome:
         return self.status in ("timeout", "died", "garbled")
 
 
-class SandboxError(RuntimeError):
+class SandboxError(GraderError):
     """The sandbox itself could not be set up (not the student's fault)."""
 
 
@@ -405,10 +406,6 @@ class Worker:
             return self.hello
         self._await_hello(limits.import_time_s)
         return self.hello
-
-    @property
-    def loaded(self) -> bool:
-        return bool(self.hello.get("loaded")) and self.alive
 
     def call(self, function: str, args: dict, positional: list[str], module: str | None = None) -> Outcome:
         """Call ``function(*positional args, **other args)`` in the student's process."""
