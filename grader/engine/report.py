@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 
+from grader.engine.notebook import source_lines
 from grader.engine.results import ExerciseResult, FunctionResult
 
 SMALL_ARRAY = 64   # arrays with at most this many elements are printed whole
@@ -180,6 +181,7 @@ def render_text(result: ExerciseResult, lang: str = "en", color: bool = False) -
     """The compact terminal report."""
     w = words(lang)
     lines = [f"{result.exercise} — {result.title}   {w['score']}: {result.score:g}/{result.max_score:g}"]
+    lines += source_lines(result.source, lang)
     for fr in result.functions:
         lines.append(function_line(fr, color))
         if not fr.passed:
@@ -197,11 +199,18 @@ def _provenance(result: ExerciseResult, w: dict) -> str:
             f"hypothesis {v.get('hypothesis')}, numpy {v.get('numpy')}")
 
 
-def render_markdown(result: ExerciseResult, lang: str = "en") -> str:
-    """The same report as Markdown, for feedback files."""
+def render_markdown(result: ExerciseResult, lang: str = "en", list_skipped: bool = True) -> str:
+    """The same report as Markdown, for feedback files (``list_skipped`` false: what a
+    notebook's loading skipped is listed elsewhere, once for all exercises)."""
     w = words(lang)
     lines = [f"# {result.exercise} — {result.title}", "",
              f"**{w['score']}: {result.score:g} / {result.max_score:g}**", ""]
+    source = source_lines(result.source, lang, list_skipped)
+    if source:
+        lines.append(source[0])
+        if len(source) > 1:
+            lines += ["", source[1], "", *[f"- {s.strip()}" for s in source[2:]]]
+        lines.append("")
     for fr in result.functions:
         icon = "✅" if fr.passed else "❌"
         lines.append(f"## {icon} `{fr.name}` — {fr.score:g}/{fr.max_score:g}")

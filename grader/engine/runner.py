@@ -13,7 +13,7 @@ import hypothesis
 import numpy as np
 
 import grader
-from grader.engine import catalog, identify as misconceptions, report
+from grader.engine import catalog, identify as misconceptions, notebook, report
 from grader.sandbox import wire
 from grader.engine.cases import Case, CaseBook, build_casebook, edge_cases, lecture_cases, make_case, shrink_failure
 from grader.engine.compare import WARNINGS_CHECKED, Finding, check
@@ -46,10 +46,9 @@ def resolve_submission(path: str | os.PathLike, spec: Spec) -> tuple[str, str]:
 
 def _notebook_folder(path: Path, spec: Spec) -> str:
     """A private folder holding the notebook's imports and definitions as ``<exercise>.py``."""
-    from grader.batch.archive import ArchiveError, notebook_source
     try:
-        source, _notes = notebook_source(path.read_bytes(), path.name)
-    except (ArchiveError, OSError) as exc:
+        source, _notes = notebook.notebook_source(path.read_bytes(), path.name)
+    except (notebook.NotebookError, OSError) as exc:
         raise UsageError(f"{path}: {exc}") from None
     folder = tempfile.mkdtemp(prefix="euron-grade-nb-")
     Path(folder, f"{spec.name}.py").write_text(source, encoding="utf-8")
@@ -210,13 +209,16 @@ def _identify(failures: list):
 
 
 def _feedback(spec: Spec, fspec: FunctionSpec, case: Case, finding: Finding, outcome, found,
-              dependency, lang: str) -> str:
+              dependency, lang: str, source: notebook.Context | None = None) -> str:
     w = report.words(lang)
     kind = w["shrunk"] if case.kind == "shrunk" else w.get(case.kind, case.kind)
     label = LABELS_KO.get(case.label, case.label) if lang == "ko" else case.label
     head = f"[{kind}]" + (f" {label}" if label else "")
     lines = [head, f"{w['input']}: {report.format_inputs(case.args)}"] if finding.code != "missing" else []
     lines.append(report.describe(finding.code, finding.params, case.function, spec.name, lang))
+    skipped = notebook.explain(source, finding.code, finding.params, case.function, lang)
+    if skipped:
+        lines.append(skipped)
     if finding.code in ("values", "shape", "nonfinite"):
         small = all(v.size <= report.SMALL_ARRAY for v in case.args.values() if isinstance(v, np.ndarray))
         if case.kind in ("shrunk", "generated") and small:
@@ -225,7 +227,7 @@ def _feedback(spec: Spec, fspec: FunctionSpec, case: Case, finding: Finding, out
         if comparison:
             lines.append(comparison)
     if finding.params.get("traceback"):
-        lines.append(f"{w['traceback']}:\n{finding.params['traceback']}")
+        lines.append(f"{w['traceback']}:\n{notebook.map_traceback(finding.params['traceback'], source)}")
     if found is not None:
         lines.append(f"{w['misconception']}: {found.ko if lang == 'ko' else found.en}")
     if dependency is not None:
@@ -240,7 +242,7 @@ def _feedback(spec: Spec, fspec: FunctionSpec, case: Case, finding: Finding, out
 
 
 def _grade_function(session: Session, spec: Spec, book: CaseBook, fspec: FunctionSpec,
-                    lang: str) -> FunctionResult:
+                    lang: str, source: notebook.Context | None = None) -> FunctionResult:
     started = time.monotonic()
     cases = book.cases[fspec.name]
     passed, run, failures = _run_cases(session, spec, cases, packed_calls(book, fspec.name))
@@ -255,7 +257,7 @@ def _grade_function(session: Session, spec: Spec, book: CaseBook, fspec: Functio
             failures.insert(0, smaller)
     found = _identify(failures)
     dependency = _dependency_failing(session, spec, fspec.name)
-    text = _feedback(spec, fspec, case, finding, outcome, found, dependency, lang)
+    text = _feedback(spec, fspec, case, finding, outcome, found, dependency, lang, source)
     failure = {"case_kind": case.kind, "case_label": case.label, "code": finding.code,
                "inputs": report.format_inputs(case.args),
                "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in finding.params.items()}}
@@ -312,9 +314,10 @@ def grade(spec: Spec, submission, *, casebook: CaseBook | None = None, seed: int
     up on ``submission`` (a staged folder) and shared with their other
     exercises; ``zygote``, ``confinement`` and ``confine`` are then unused."""
     started = time.monotonic()
-    notebook = None
+    converted = notebook_name = shown = None
     if Path(submission).suffix == ".ipynb" and Path(submission).is_file():
-        submission = notebook = _notebook_folder(Path(submission), spec)
+        notebook_name, shown = Path(submission).name, str(Path(submission).resolve())
+        submission = converted = _notebook_folder(Path(submission), spec)
     folder, module = resolve_submission(submission, spec)
     own_session = session is None
     own_zygote = own_session and zygote is None
@@ -330,23 +333,24 @@ def grade(spec: Spec, submission, *, casebook: CaseBook | None = None, seed: int
     try:
         book = casebook if casebook is not None else build_casebook(spec, seed)
         hello = session.get().hello if own_session else session.use(module, spec.limits)
-        result = ExerciseResult(exercise=spec.name, title=spec.title(lang), submission=folder, score=0.0,
+        source = notebook.source_info(hello, module, notebook_name)
+        result = ExerciseResult(exercise=spec.name, title=spec.title(lang), submission=shown or folder, score=0.0,
                                 max_score=spec.max_score, seed=book.seed, lang=lang, versions=versions(),
                                 protections=list(hello.get("protections", [])),
-                                output=str(hello.get("output", ""))[:2048])
+                                output=str(hello.get("output", ""))[:2048], source=source.public)
         if not hello.get("loaded"):
             text = _load_failure(spec, hello, lang)
             result.load_error = text
             result.functions = [FunctionResult(f.name, False, 0.0, f.points, text) for f in spec.functions]
         else:
-            result.functions = [_grade_function(session, spec, book, f, lang) for f in spec.functions]
+            result.functions = [_grade_function(session, spec, book, f, lang, source) for f in spec.functions]
         result.score = sum(f.score for f in result.functions)
         result.elapsed_s = time.monotonic() - started
         return result
     finally:
         if own_session:
             session.close()
-        for temporary in (stage, notebook):
+        for temporary in (stage, converted):
             if temporary is not None:
                 shutil.rmtree(temporary, ignore_errors=True)
         if own_zygote:
