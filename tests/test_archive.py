@@ -151,11 +151,11 @@ def test_notebook_keeps_definitions_only():
     ]
     source, notes = archive.notebook_source(nbformat.writes(nb).encode(), "hw.ipynb")
     assert "import numpy as np" in source and "EPS = 1e-8" in source
-    assert "@staticmethod\ndef conv_forward" in source
+    assert "@staticmethod\n    def conv_forward" in source      # each kept statement in its own try
     for banned in ("print(", "os.system", "rm -rf", "result =", "not_code", "%matplotlib"):
         assert banned not in source
     assert any("code cell 4 skipped" in n for n in notes)
-    assert any("2 top-level statement(s)" in n for n in notes)
+    assert any("3 top-level statement(s)" in n for n in notes)   # the body of %%time runs in Jupyter
     compile(source, "hw.py", "exec")
 
 

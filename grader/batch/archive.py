@@ -5,13 +5,12 @@ Archives are read in memory, member by member, never extracted: a member
 whose name climbs out of its folder ("zip slip"), a link, an encrypted
 member, too many members or too many bytes (a zip bomb) refuse the whole
 archive with a one-line message naming it. In folders, links are never
-followed. Notebooks give up their imports and definitions only (see
-:func:`notebook_source`).
+followed. Notebooks become one module per exercise they define functions
+of (see :mod:`grader.engine.notebook`).
 """
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import hashlib
 import io
@@ -22,6 +21,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from grader.errors import GraderError
+from grader.engine.notebook import NotebookError, convert, defined_functions, notebook_source  # noqa: F401
 
 EXERCISE_FILE = re.compile(r"^exercise[1-9]\.py$")
 SKIP_DIRS = {"__MACOSX", "__pycache__", ".ipynb_checkpoints", ".git"}
@@ -75,104 +75,42 @@ class ArchiveError(GraderError):
     """An archive or file that is refused; the message is one line for the instructor."""
 
 
-# -- notebooks -----------------------------------------------------------------
-
-_KEPT = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-_PLAIN_VALUE = (ast.Constant, ast.Name, ast.Attribute, ast.Tuple, ast.List, ast.UnaryOp,
-                ast.BinOp, ast.operator, ast.unaryop, ast.expr_context, ast.Load)
-
-
-def _is_plain_assignment(node: ast.stmt) -> bool:
-    """``EPS = 1e-8`` or ``DTYPE = np.float64``: no call, no subscript, no lambda."""
-    if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
-        return False
-    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-    return (all(isinstance(t, ast.Name) for t in targets)
-            and all(isinstance(n, _PLAIN_VALUE) for n in ast.walk(node.value)))
-
-
-def _without_magics(source: str) -> str:
-    """Blank IPython magics and shell lines (``%timeit``, ``!pip``, ``%%time`` cells)."""
-    if source.lstrip().startswith("%%"):
-        return ""
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                     for line in source.splitlines())
-
-
-def notebook_source(data: bytes, name: str) -> tuple[str, list[str]]:
-    """The imports, definitions and plain constant assignments of a notebook's
-    code cells, as one module's source; and notes on cells that were skipped.
-    Top-level calls, prints, magics and shell lines are dropped, so nothing
-    but definitions runs when the module is imported."""
-    try:
-        import nbformat
-    except ImportError as exc:  # pragma: no cover - optional extra
-        raise ArchiveError("reading notebooks needs nbformat (pip install 'euron-grade[notebooks]')") from exc
-    try:
-        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
-    except UnicodeDecodeError:
-        raise ArchiveError("not a notebook: the file is not UTF-8 text") from None
-    except Exception as exc:  # noqa: BLE001 - nbformat raises several kinds
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ArchiveError(f"not a valid notebook (not JSON or not nbformat: {first[:120]})") from None
-    parts, notes, dropped = [], [], 0
-    for index, cell in enumerate(nb.get("cells", []), start=1):
-        if cell.get("cell_type") != "code":
-            continue
-        source = _without_magics(str(cell.get("source", "")))
-        try:
-            tree = ast.parse(source)
-        except SyntaxError as exc:
-            notes.append(f"{name}: code cell {index} skipped (syntax error on its line {exc.lineno})")
-            continue
-        lines = source.splitlines()
-        for node in tree.body:
-            if isinstance(node, _KEPT) or _is_plain_assignment(node):
-                first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-                parts.append("\n".join(lines[first - 1:node.end_lineno]))
-            else:
-                dropped += 1
-    if dropped:
-        notes.append(f"{name}: {dropped} top-level statement(s) that are not imports or definitions were not run")
-    header = f"# Imports and definitions taken from the notebook {name}.\n"
-    return header + "\n\n".join(parts) + "\n", notes
-
-
-def defined_functions(source: str) -> set[str]:
-    """Names of the top-level functions a module source defines."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return set()
-    return {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
-
-
 # -- one student's files ----------------------------------------------------------
 
 def _assemble(student: str, source: str, found: dict[str, tuple[int, bytes]],
               notebooks: list[tuple[str, bytes]], exercise_functions: dict[str, list[str]],
               problems: list[Problem]) -> Submission:
-    """Exercise files (shallowest wins) plus what notebooks define."""
+    """Exercise files (shallowest wins) plus what notebooks define (the first
+    notebook, in name order, that defines an exercise's functions)."""
     sub = Submission(student=student, source=source)
+    origin: dict[str, str] = {}
     for name in sorted(found):
         sub.files[name] = found[name][1]
+        origin[name] = f"the file {name}"
     for nb_name, data in sorted(notebooks):
         try:
-            code, notes = notebook_source(data, os.path.basename(nb_name))
-        except ArchiveError as exc:
+            converted = convert(data, os.path.basename(nb_name))
+        except NotebookError as exc:
             problems.append(Problem(student, f"{source}/{nb_name}", str(exc)))
             continue
-        sub.notes.extend(notes)
-        defined = defined_functions(code)
+        taken, elsewhere = [], []
         for exercise, functions in exercise_functions.items():
             target = f"{exercise}.py"
-            if not defined & set(functions):
+            if not converted.defines & set(functions):
                 continue
             if target in sub.files:
-                sub.notes.append(f"{nb_name}: {target} is graded from the .py file, not the notebook")
+                elsewhere.append(f"{target} is graded from {origin[target]}")
                 continue
-            sub.files[target] = code.encode("utf-8")
-            sub.notes.append(f"{target} was taken from the notebook {nb_name}")
+            sub.files[target] = converted.source.encode("utf-8")
+            origin[target] = f"the notebook {nb_name}"
+            taken.append(target)
+        if taken:
+            sub.notes.append(f"{' and '.join(taken)} {'was' if len(taken) == 1 else 'were'} taken from "
+                             f"the notebook {nb_name}")
+        if elsewhere:
+            sub.notes.append(f"{nb_name}: {'; '.join(elsewhere)}, not from this notebook")
+        if not taken and not elsewhere:
+            sub.notes.append(f"{nb_name} defines none of the graded functions; it was not graded")
     return sub
 
 

@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 from grader.batch.archive import Problem
+from grader.engine.notebook import skipped_notebooks, skipped_once
 
 CRASH_CODES = {"timeout": "timed out", "died": "crashed", "memory": "memory limit"}
 
@@ -193,6 +194,7 @@ def feedback_markdown(results: ClassResults, st: Student) -> str:
         lines.append(f"- Could not be graded: `{os.path.basename(problem.path)}`: {problem.message}")
     for note in results.notes.get(st.id, []):
         lines.append(f"- {note}")
+    lines += skipped_once([r for ex in results.exercises if (r := results.results.get((st.id, ex)))])
     missing = [ex for ex in results.exercises if (st.id, ex) not in results.results]
     for ex in missing:
         lines.append(f"- {ex}: nothing submitted ({ex}.py not found), 0 points.")
@@ -271,6 +273,7 @@ def summary_markdown(results: ClassResults, png_name: str | None = "summary.png"
              + (f", {sum(1 for s in results.students if s.on_roster and not s.submitted)} on the roster "
                 "submitted nothing" if any(s.on_roster for s in results.students) else "") + ")",
              f"- Graded functions: {len(results.columns)}, {points(sum(c.points for c in results.columns))} points in all",
+             f"- Notebooks with skipped cells: {len(skipped_notebooks(results.results))}",
              ""]
     if png_name:
         lines += [f"![score histograms]({png_name})", ""]

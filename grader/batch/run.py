@@ -335,7 +335,8 @@ def _grade_student(job: Job, specs: dict, casebooks: dict, zygote, *, seed: int,
                 result = grade(specs[exercise], stage, casebook=casebooks[exercise], seed=seed,
                                session=session)
                 result.submission = job.student
-                answer = {"exercise": exercise, "result": document(result, lang), "report_md": render_markdown(result, lang)}
+                answer = {"exercise": exercise, "result": document(result, lang),
+                          "report_md": render_markdown(result, lang, list_skipped=False)}
             except Exception as exc:  # noqa: BLE001 - reported to the parent as data
                 answer = _failure(exercise, exc)
             emit(answer)

@@ -6,6 +6,7 @@ import json
 import numpy as np
 
 from grader import content
+from grader.engine.notebook import explain as explain_skipped, source_lines
 from grader.engine.results import ExerciseResult, FunctionResult
 
 SMALL_ARRAY = 64   # arrays with at most this many elements are printed whole
@@ -215,6 +216,8 @@ def function_feedback(fr: FunctionResult, exercise: str, spec, lang: str) -> str
     code, params = failure["code"], failure.get("params") or {}
     lines = [head, f"{w['input']}: {failure['inputs']}"] if code != "missing" else []
     lines.append(describe(code, params, fr.name, exercise, lang))
+    if failure.get("skipped"):
+        lines.append(explain_skipped(failure["skipped"], lang))
     grids = failure.get("grids") or {}
     if grids.get("args"):
         lines.append(grids["args"])
@@ -267,7 +270,7 @@ def document(result: ExerciseResult, lang: str) -> dict:
             "score": result.score, "max_score": result.max_score, "seed": result.seed, "lang": lang,
             "functions": functions, "versions": result.versions, "protections": result.protections,
             "load_error": load_text(result, spec, lang), "load": result.load, "output": result.output,
-            "elapsed_s": result.elapsed_s}
+            "source": result.source, "elapsed_s": result.elapsed_s}
 
 
 def function_line(fr: FunctionResult, color: bool = False) -> str:
@@ -282,6 +285,7 @@ def render_text(result: ExerciseResult, lang: str = "en", color: bool = False) -
     w = words(lang)
     spec = _spec(result.exercise)
     lines = [f"{result.exercise} — {_title(result, spec, lang)}   {w['score']}: {result.score:g}/{result.max_score:g}"]
+    lines += source_lines(result.source, lang)
     for fr, feedback in zip(result.functions, _feedbacks(result, spec, lang)):
         lines.append(function_line(fr, color))
         if not fr.passed:
@@ -299,12 +303,19 @@ def _provenance(result: ExerciseResult, w: dict) -> str:
             f"hypothesis {v.get('hypothesis')}, numpy {v.get('numpy')}")
 
 
-def render_markdown(result: ExerciseResult, lang: str = "en") -> str:
-    """The same report as Markdown, for feedback files."""
+def render_markdown(result: ExerciseResult, lang: str = "en", list_skipped: bool = True) -> str:
+    """The same report as Markdown, for feedback files (``list_skipped`` false: what a
+    notebook's loading skipped is listed elsewhere, once for all exercises)."""
     w = words(lang)
     spec = _spec(result.exercise)
     lines = [f"# {result.exercise} — {_title(result, spec, lang)}", "",
              f"**{w['score']}: {result.score:g} / {result.max_score:g}**", ""]
+    source = source_lines(result.source, lang, list_skipped)
+    if source:
+        lines.append(source[0])
+        if len(source) > 1:
+            lines += ["", source[1], "", *[f"- {s.strip()}" for s in source[2:]]]
+        lines.append("")
     for fr, feedback in zip(result.functions, _feedbacks(result, spec, lang)):
         icon = "✅" if fr.passed else "❌"
         lines.append(f"## {icon} `{fr.name}` — {fr.score:g}/{fr.max_score:g}")

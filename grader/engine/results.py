@@ -51,6 +51,7 @@ class ExerciseResult:
     protections: list[str] = field(default_factory=list)
     load: dict | None = None
     output: str = ""
+    source: dict | None = None      # the file graded: {"file", "kind": "py"/"notebook", "skipped": [...], "not_run"}
     elapsed_s: float = 0.0
 
     @property

@@ -14,7 +14,7 @@ import numpy as np
 
 import grader
 from grader.content import FUNCTIONS
-from grader.engine import identify, report
+from grader.engine import identify, notebook, report
 from grader.sandbox import wire
 from grader.engine.cases import Case, CaseBook, build_casebook, edge_cases, lecture_cases, make_case, shrink_failure
 from grader.engine.compare import check
@@ -46,10 +46,9 @@ def resolve_submission(path: str | os.PathLike, spec: Spec) -> tuple[str, str]:
 
 def _notebook_folder(path: Path, spec: Spec) -> str:
     """A private folder holding the notebook's imports and definitions as ``<exercise>.py``."""
-    from grader.batch.archive import ArchiveError, notebook_source
     try:
-        source, _notes = notebook_source(path.read_bytes(), path.name)
-    except (ArchiveError, OSError) as exc:
+        source, _notes = notebook.notebook_source(path.read_bytes(), path.name)
+    except (notebook.NotebookError, OSError) as exc:
         raise UsageError(f"{path}: {exc}") from None
     folder = tempfile.mkdtemp(prefix="euron-grade-nb-")
     Path(folder, f"{spec.name}.py").write_text(source, encoding="utf-8")
@@ -209,7 +208,7 @@ def _identify(failures: list):
     return max(votes.values(), key=lambda mv: mv[1])[0]    # max keeps the first of equal counts
 
 
-def _failure_data(case: Case, finding, outcome) -> dict:
+def _failure_data(case: Case, finding, outcome, source: notebook.Context | None = None) -> dict:
     """The failing case shown, as data (``FunctionResult.failure``)."""
     grids = {}
     if finding.code in ("values", "shape", "nonfinite"):
@@ -220,13 +219,19 @@ def _failure_data(case: Case, finding, outcome) -> dict:
         if drawn is not None:
             grids["expected"], grids["got"] = drawn
     printed = getattr(outcome, "output", "") if outcome is not None else ""
-    return {"case_kind": case.kind, "case_label": case.label, "code": finding.code,
-            "inputs": report.format_inputs(case.args),
-            "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in finding.params.items()},
-            "grids": grids, "printed": printed or ""}
+    params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in finding.params.items()}
+    if params.get("traceback"):
+        params["traceback"] = notebook.map_traceback(params["traceback"], source)
+    data = {"case_kind": case.kind, "case_label": case.label, "code": finding.code,
+            "inputs": report.format_inputs(case.args), "params": params, "grids": grids, "printed": printed or ""}
+    skipped = notebook.reason(source, finding.code, finding.params, case.function)
+    if skipped is not None:
+        data["skipped"] = skipped
+    return data
 
 
-def _grade_function(session: Session, spec: Spec, book: CaseBook, fspec: FunctionSpec) -> FunctionResult:
+def _grade_function(session: Session, spec: Spec, book: CaseBook, fspec: FunctionSpec,
+                    source: notebook.Context | None = None) -> FunctionResult:
     started = time.monotonic()
     cases = book.cases[fspec.name]
     passed, run, failures = _run_cases(session, spec, cases, packed_calls(book, fspec.name))
@@ -244,7 +249,7 @@ def _grade_function(session: Session, spec: Spec, book: CaseBook, fspec: Functio
     return FunctionResult(
         fspec.name, False, 0.0, fspec.points,
         misconception=found.key if found else None,
-        cases_passed=passed, cases_run=run, failure=_failure_data(case, finding, outcome),
+        cases_passed=passed, cases_run=run, failure=_failure_data(case, finding, outcome, source),
         depends_on_failing=f"{dependency[0]}.{dependency[1]}" if dependency else None,
         elapsed_s=time.monotonic() - started)
 
@@ -291,9 +296,10 @@ def grade(spec: Spec, submission, *, casebook: CaseBook | None = None, seed: int
     up on ``submission`` (a staged folder) and shared with their other
     exercises; ``zygote``, ``confinement`` and ``confine`` are then unused."""
     started = time.monotonic()
-    notebook = None
+    converted = notebook_name = shown = None
     if Path(submission).suffix == ".ipynb" and Path(submission).is_file():
-        submission = notebook = _notebook_folder(Path(submission), spec)
+        notebook_name, shown = Path(submission).name, str(Path(submission).resolve())
+        submission = converted = _notebook_folder(Path(submission), spec)
     folder, module = resolve_submission(submission, spec)
     own_session = session is None
     own_zygote = own_session and zygote is None
@@ -309,22 +315,23 @@ def grade(spec: Spec, submission, *, casebook: CaseBook | None = None, seed: int
     try:
         book = casebook if casebook is not None else build_casebook(spec, seed)
         hello = session.get().hello if own_session else session.use(module, spec.limits)
-        result = ExerciseResult(exercise=spec.name, submission=folder, score=0.0,
+        source = notebook.source_info(hello, module, notebook_name)
+        result = ExerciseResult(exercise=spec.name, submission=shown or folder, score=0.0,
                                 max_score=spec.max_score, seed=book.seed, versions=versions(),
                                 protections=list(hello.get("protections", [])),
-                                output=str(hello.get("output", ""))[:2048])
+                                output=str(hello.get("output", ""))[:2048], source=source.public)
         if not hello.get("loaded"):
             result.load = _load_failure(spec, hello)
             result.functions = [FunctionResult(f.name, False, 0.0, f.points) for f in spec.functions]
         else:
-            result.functions = [_grade_function(session, spec, book, f) for f in spec.functions]
+            result.functions = [_grade_function(session, spec, book, f, source) for f in spec.functions]
         result.score = sum(f.score for f in result.functions)
         result.elapsed_s = time.monotonic() - started
         return result
     finally:
         if own_session:
             session.close()
-        for temporary in (stage, notebook):
+        for temporary in (stage, converted):
             if temporary is not None:
                 shutil.rmtree(temporary, ignore_errors=True)
         if own_zygote:

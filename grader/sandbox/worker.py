@@ -232,10 +232,33 @@ def _load_student_module(submission_dir: str, module: str) -> tuple[types.Module
         report["error"] = _describe_error(exc, root)
         return None, report
     report["loaded"] = True
+    notebook = _plain(vars(mod).get("__notebook__"))   # a converted notebook's record (message text only)
+    if isinstance(notebook, dict):
+        report["notebook"] = notebook
     report["functions"] = sorted(n for n, v in vars(mod).items() if callable(v) and not n.startswith("_"))
     report["siblings"] = sorted({n.rpartition(".")[2] for n, m in list(sys.modules.items())
                                  if n not in already and n != spec.name and _defined_in(m, root)})
     return mod, report
+
+
+def _plain(value, depth: int = 0):
+    """``value`` as JSON data when it is made of exact dicts (str keys), lists, str
+    and small ints only, bounded in size; None otherwise (nothing of the student's
+    is called)."""
+    kind = type(value)
+    if kind is str:
+        return value[:400]
+    if kind is int:
+        return value if -(1 << 31) < value < (1 << 31) else None
+    if kind is bool or value is None:
+        return value
+    if depth >= 4:
+        return None
+    if kind is list:
+        return [_plain(v, depth + 1) for v in value[:500]]
+    if kind is dict:
+        return {k[:100]: _plain(v, depth + 1) for k, v in list(value.items())[:500] if type(k) is str}
+    return None
 
 
 def _forget_student_modules(root: str) -> None:
