@@ -136,7 +136,7 @@ def quiz(ctx, count, seed, lang, fmt, output, answers, roster, kinds, style, man
         m = Manifest(request, tuple(students) if students else None, the_bank.digest, secret.fingerprint)
         _write(Path(manifest), manifest_bytes(m))
     if out is not None:
-        click.echo(message(lang, "wrote", sheets=len(sheets), count=count, fmt=f.name, out=out), err=True)
+        click.echo(message(lang, "wrote", sheets=len(sheets), count=count, fmt=f.title, out=out), err=True)
 
 
 def _secret(path: str | None, lang: str, *, create: bool) -> Secret:
