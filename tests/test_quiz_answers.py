@@ -56,7 +56,7 @@ def expected(kind: str, p: dict):
     if kind == "conv1x1_params":
         return (p["C_in"] + 1) * p["K"]
     if kind == "vgg_receptive_field":
-        return 2 * p["n"] + 1
+        return 1 + sum(p["F"] - 1 for _ in range(p["n"]))  # each layer widens the field by F - 1
     if kind == "vgg_stack_params":
         return p["n"] * (3 * 3 * p["C"] + 1) * p["C"]
     if kind == "vgg_trace":
@@ -181,10 +181,17 @@ def _torch_answer(kind: str, p: dict):
     if kind == "conv1x1_params":
         return numel(nn.Conv2d(p["C_in"], p["K"], 1, device=meta))
     if kind == "vgg_receptive_field":
-        stack = nn.Sequential(*[nn.Conv2d(1, 1, 3, device=meta) for _ in range(p["n"])])
-        r = next(r for r in range(1, 100) if r >= 2 * p["n"] + 1 and width(stack, r) == 1)
-        with pytest.raises(RuntimeError):
-            width(stack, r - 1)
+        # the smallest input the stack maps to one pixel: one pixel less and it no longer fits
+        stack = nn.Sequential(*[nn.Conv2d(1, 1, p["F"], device=meta) for _ in range(p["n"])])
+
+        def out(r):
+            try:
+                return width(stack, r)
+            except RuntimeError:  # the input is smaller than the stack's filters need
+                return 0
+
+        r = next(r for r in range(1, 200) if out(r) == 1)
+        assert out(r - 1) == 0
         return r
     if kind == "vgg_stack_params":
         return numel(nn.Sequential(*[nn.Conv2d(p["C"], p["C"], 3, padding=1, device=meta)
@@ -229,7 +236,8 @@ def _torch_answer(kind: str, p: dict):
 def test_sample_matches_pytorch(bank):
     pytest.importorskip("torch")
     sample = []
-    for seed in range(20):  # 360 questions, every kind 20 times
+    for seed in range(60):  # 60 seeds x all 18 kinds: 1,080 questions
         sample += generate_sheet(bank, QuizRequest(seed=10_000 + seed, count=18)).questions
+    assert {q.kind for q in sample} == set(KINDS) and len(sample) == 60 * len(KINDS)
     for q in sample:
         assert _torch_answer(q.kind, q.params) == q.answer, (q.kind, q.params)

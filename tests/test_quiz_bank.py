@@ -12,6 +12,12 @@ from grader.quiz.cli import quiz
 from grader.quiz.kinds import KINDS
 
 
+@pytest.fixture(autouse=True)
+def _instructor_secret(tmp_path_factory, monkeypatch):
+    """Every test's instructor secret lives in the session's temporary folder, never in ~/.config."""
+    monkeypatch.setenv("EURON_GRADE_SECRET_FILE", str(tmp_path_factory.getbasetemp() / "quiz-secret"))
+
+
 @pytest.fixture(scope="module")
 def raw():
     return yaml.safe_load(default_bank_path().read_text(encoding="utf-8"))

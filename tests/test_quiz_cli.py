@@ -8,6 +8,12 @@ from grader.quiz.cli import quiz
 from grader.quiz.kinds import KINDS
 
 
+@pytest.fixture(autouse=True)
+def _instructor_secret(tmp_path_factory, monkeypatch):
+    """Every test's instructor secret lives in the session's temporary folder, never in ~/.config."""
+    monkeypatch.setenv("EURON_GRADE_SECRET_FILE", str(tmp_path_factory.getbasetemp() / "quiz-secret"))
+
+
 def run(*args):
     return CliRunner().invoke(quiz, list(args))
 
@@ -19,7 +25,7 @@ ERRORS = [
     (["--seed", "1", "--format", "docx"], "Invalid value for '--format'"),
     (["--seed", "x"], "Invalid value for '--seed'"),
     (["--seed", "1", "--count", "0"], "--count must be at least 1"),
-    (["--seed", "1", "--count", "13", "--kinds", "fc_as_conv"], "bank allows at most"),
+    (["--seed", "1", "--count", "25", "--kinds", "fc_as_conv"], "bank allows at most"),
     (["--count", "3"], "give --seed N"),
     (["--seed", "1", "--format", "pdf"], "binary: give -o FILE"),
     (["--seed", "1", "--answers", "key.xml"], "answer key format"),
@@ -47,6 +53,18 @@ def test_kinds_lists_every_kind():
     names = [line.split()[0] for line in r.output.strip().splitlines()]
     assert names == list(KINDS)
     assert "SE block parameters" in r.output
+    ko = run("kinds", "--lang", "ko")
+    assert "SE block의 파라미터 수" in ko.output and "오개념 5개" in ko.output and "misconceptions" not in ko.output
+
+
+def test_language_comes_from_the_environment_else_korean(monkeypatch):
+    for env, want in (({"LC_ALL": "", "LANG": "en_US.UTF-8"}, "SE block parameters"),
+                      ({"LC_ALL": "", "LANG": "C"}, "SE block의 파라미터 수"),
+                      ({"LC_ALL": "ko_KR.UTF-8", "LANG": "en_US.UTF-8"}, "SE block의 파라미터 수")):
+        for k, v in env.items():
+            monkeypatch.setenv(k, v)
+        monkeypatch.delenv("LC_MESSAGES", raising=False)
+        assert want in run("kinds").output
 
 
 @pytest.mark.parametrize("fmt,suffix", [("md", ".md"), ("html", ".html"), ("moodle", ".xml"), ("gift", ".gift"),

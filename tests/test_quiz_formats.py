@@ -14,6 +14,12 @@ from grader.quiz.bank import load_bank
 from grader.quiz.formats import FORMATS
 from grader.quiz.generate import QuizRequest, format_value, generate_roster, generate_sheet
 
+
+@pytest.fixture(autouse=True)
+def _instructor_secret(tmp_path_factory, monkeypatch):
+    """Every test's instructor secret lives in the session's temporary folder, never in ~/.config."""
+    monkeypatch.setenv("EURON_GRADE_SECRET_FILE", str(tmp_path_factory.getbasetemp() / "quiz-secret"))
+
 TEXT_FORMATS = ["md", "html", "moodle", "gift", "qti", "json"]
 
 
@@ -180,11 +186,11 @@ def test_markdown_and_html_show_numbered_questions_and_bordered_grids(bank):
     md = FORMATS["md"].render([s]).decode("utf-8")
     html = FORMATS["html"].render([s]).decode("utf-8")
     for q in s.questions:
-        assert f"**{q.number}.**" in md
-        assert f'<span class="num">{q.number}.</span>' in html
+        assert f"**Q{q.number}.** " in md
+        assert f'<span class="num">Q{q.number}.</span>' in html
     assert "table.grid td { border: 1.5px solid #000" in html
     grid_q = next(q for q in s.questions if q.kind == "conv_grid")
-    first_row = "| " + " | ".join(str(v) for v in grid_q.figures[0].grid[0]) + " |"
+    first_row = "| " + " | ".join(format_value(v) for v in grid_q.figures[0].grid[0]) + " |"
     assert first_row in md
     assert "<table class=\"grid\">" in html
     assert s.convention in md and "floor" in s.convention
@@ -198,7 +204,7 @@ def test_answer_key_holds_worked_solutions_with_numbers(bank):
     assert f"({p['N']} - {p['F']} + 2·{p['P']})/{p['S']} + 1 = {q.answer}" in key
     for c in q.choices:
         if c.tag:
-            assert f"{c.letter}. {c.value} — {q.labels[c.tag]} (`{c.tag}`)" in key
+            assert f"{c.letter}. {format_value(c.value)} — {q.labels[c.tag]} (`{c.tag}`)" in key
     assert "Choose one" not in key
 
 
@@ -212,7 +218,23 @@ def test_roster_sheets_are_all_different(bank):
 
 
 def test_roster_with_a_tiny_bank_still_gives_distinct_sheets_when_possible(bank):
-    # vgg_receptive_field has 4 questions: 4 different one-question sheets exist, no more.
-    roster = [(str(i), "") for i in range(4)]
+    # vgg_receptive_field has 10 questions: 10 different one-question sheets exist, no more.
+    roster = [(str(i), "") for i in range(10)]
     sheets = generate_roster(bank, QuizRequest(seed=1, count=1, kinds=("vgg_receptive_field",)), roster)
-    assert len({s.signature for s in sheets}) == 4
+    assert len({s.signature for s in sheets}) == 10
+
+
+def test_roster_spreads_the_few_variants_of_small_kinds(bank):
+    # 60 students: no question of a kind with v variants goes to more than ceil(60 / v) of them
+    import math
+    from collections import Counter
+
+    from grader.quiz.kinds import KINDS
+
+    roster = [(f"2024{i:04d}", "") for i in range(60)]
+    small = ("vgg_receptive_field", "vgg_stack_params", "fc_as_conv", "same_padding")
+    sheets = generate_roster(bank, QuizRequest(seed=3, count=4, kinds=small), roster)
+    for number, name in enumerate((q.kind for q in sheets[0].questions), start=1):
+        given = Counter(repr(s.questions[number - 1].params) for s in sheets)
+        share = math.ceil(60 / KINDS[name].space_size(bank.kinds[name].params))
+        assert max(given.values()) <= share, (name, given.most_common(3))

@@ -13,10 +13,17 @@ from click.testing import CliRunner
 from grader.quiz.bank import load_bank
 from grader.quiz.cli import quiz
 from grader.quiz.generate import QuizRequest, generate_roster, generate_sheet
+from grader.quiz.secret import load_secret
 
 typst = pytest.importorskip("typst")
 
 from grader.quiz.render_pdf import find_font_dir, render_pdf, render_pdf_each  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _instructor_secret(tmp_path_factory, monkeypatch):
+    """Every test's instructor secret lives in the session's temporary folder, never in ~/.config."""
+    monkeypatch.setenv("EURON_GRADE_SECRET_FILE", str(tmp_path_factory.getbasetemp() / "quiz-secret"))
 
 needs_font = pytest.mark.skipif(find_font_dir() is None, reason="no NanumGothic (Debian fonts-nanum)")
 needs_poppler = pytest.mark.skipif(not (shutil.which("pdftoppm") and shutil.which("pdftotext")),
@@ -64,12 +71,13 @@ def test_first_page_renders_and_its_korean_text_is_extractable(tmp_path):
     png = next(tmp_path.glob("page*.png"))
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
     text = _pdftotext(pdf, 1)
-    sheet = generate_sheet(load_bank(), QuizRequest(seed=7, count=5, kinds=KINDS, lang="ko"))
+    sheet = generate_sheet(load_bank(), QuizRequest(seed=7, count=5, kinds=KINDS, lang="ko"), secret=load_secret())
     assert "EURON 5주차 퀴즈" in text
     assert "출력 activation map의 높이" in text
     assert "floor((N - F + 2P) / S) + 1" in text
+    assert sheet.code in text and str(sheet.seed) not in text
     for q in sheet.questions:
-        assert f"{q.number}. " in text
+        assert f"Q{q.number}. " in text
     # the key: its own file, with the answers and worked solutions, not on the sheet
     key_text = _pdftotext(key)
     assert "정답 및 풀이" in key_text and "정답 및 풀이" not in _pdftotext(pdf)

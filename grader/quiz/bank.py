@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from ..korean import particle_fields
 from .errors import BankError
 from .kinds import KINDS
 
@@ -27,7 +28,8 @@ _MAX_RANGE = 10_000
 
 @dataclass(frozen=True)
 class Words:
-    """A word chosen by a parameter's value: ``texts[lang][int(params[param])]``."""
+    """A text chosen by a parameter's value, ``texts[lang][int(params[param])]``, or by one of
+    the kind's index fields (``Kind.index_fields``). The texts may use the kind's fields."""
 
     param: str
     texts: dict[str, tuple[str, ...]]
@@ -88,7 +90,7 @@ def parse_bank(data: Any, *, source: str = "bank", digest: str = "") -> Bank:
     convention = v.texts(sheet.get("convention"), "sheet.convention")
     figs = v.mapping(top.get("figures"), "figures")
     figures = {name: v.texts(val, f"figures.{name}") for name, val in figs.items()}
-    for needed in ("image", "filter"):
+    for needed in ("image", "filter", "map"):
         if needed not in figures:
             v.fail(f"figures.{needed}", "is missing")
     kinds_raw = v.mapping(top.get("kinds"), "kinds")
@@ -120,19 +122,27 @@ def _parse_kind(v: "_Validator", name: Any, data: Any) -> KindSpec:
     if isinstance(choices, bool) or not isinstance(choices, int) or not 2 <= choices <= 6:
         v.fail(f"{where}.choices", f"must be an integer from 2 to 6, not {choices!r}")
 
+    fields = set(kind.params) | set(kind.extra_fields)
     words = {}
     for field, wd in v.mapping(d.get("words", {}), f"{where}.words").items():
         wd = v.mapping(wd, f"{where}.words.{field}")
         param = wd.get("param")
-        if param not in kind.params:
-            v.fail(f"{where}.words.{field}.param", f"must name a parameter of {name}")
+        if param in kind.params:
+            lo, count = min(params[param]), max(params[param]) + 1
+        elif param in kind.index_fields:
+            lo, count = 0, kind.index_fields[param]
+        else:
+            v.fail(f"{where}.words.{field}.param", f"must name a parameter of {name}"
+                   + (f" or one of {', '.join(kind.index_fields)}" if kind.index_fields else ""))
         texts = {}
         for lang in LANGS:
             seq = wd.get(lang)
             if not isinstance(seq, list) or not all(isinstance(s, str) for s in seq):
                 v.fail(f"{where}.words.{field}.{lang}", "must be a list of strings")
-            if max(params[param]) >= len(seq) or min(params[param]) < 0:
+            if count > len(seq) or lo < 0:
                 v.fail(f"{where}.words.{field}.{lang}", f"needs one entry per value of {param}")
+            for i, entry in enumerate(seq):
+                v.template(entry, f"{where}.words.{field}.{lang}[{i}]", fields | {"answer"})
             texts[lang] = tuple(seq)
         words[str(field)] = Words(param, texts)
 
@@ -145,9 +155,9 @@ def _parse_kind(v: "_Validator", name: Any, data: Any) -> KindSpec:
         v.fail(f"{where}.misconceptions", f"needs at least {choices - 1} entries for {choices} choices")
     misconceptions = {str(t): v.texts(val, f"{where}.misconceptions.{t}") for t, val in mis_raw.items()}
 
-    fields = set(kind.params) | set(kind.extra_fields) | set(words)
-    text = v.texts(d.get("text"), f"{where}.text", fields)
-    solution = v.texts(d.get("solution"), f"{where}.solution", fields | {"answer"})
+    telling = {f for f, w in words.items() if any("{answer" in t for ts in w.texts.values() for t in ts)}
+    text = v.texts(d.get("text"), f"{where}.text", fields | (set(words) - telling))
+    solution = v.texts(d.get("solution"), f"{where}.solution", fields | set(words) | {"answer"})
     title = v.texts(d.get("title"), f"{where}.title")
     return KindSpec(str(name), title, params, text, solution, misconceptions, choices, words)
 
@@ -180,16 +190,20 @@ class _Validator:
             if not isinstance(s, str) or not s.strip():
                 self.fail(f"{where}.{lang}", "must be a non-empty string")
             if fields is not None:
-                try:
-                    used = {f for _, f, _, _ in string.Formatter().parse(s) if f is not None}
-                except ValueError as e:
-                    self.fail(f"{where}.{lang}", f"is not a valid template: {e}")
-                bad = sorted(f for f in used if f not in fields)
-                if bad:
-                    self.fail(f"{where}.{lang}",
-                              f"uses unknown field(s) {{{'}, {'.join(bad)}}} (known: {', '.join(sorted(fields))})")
+                self.template(s, f"{where}.{lang}", fields)
             out[lang] = s
         return out
+
+    def template(self, s: str, where: str, fields: set[str]) -> None:
+        """A valid template using only ``fields``, whose particles (``{N:@으로/로}``) are known pairs."""
+        try:
+            used = {f for _, f, _, _ in string.Formatter().parse(s) if f is not None}
+            particle_fields(s)
+        except ValueError as e:
+            self.fail(where, f"is not a valid template: {e}")
+        bad = sorted(f for f in used if f not in fields)
+        if bad:
+            self.fail(where, f"uses unknown field(s) {{{'}, {'.join(bad)}}} (known: {', '.join(sorted(fields))})")
 
     def int_range(self, value: Any, where: str, minimum: int | None) -> tuple[int, ...]:
         if isinstance(value, dict):

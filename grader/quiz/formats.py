@@ -23,6 +23,8 @@ class Format:
     function: str
     key: bool
     """True when it can render an answer key (``--answers`` file)."""
+    title: str = ""
+    """The format's own name, as messages print it (``PDF``, ``Moodle XML``)."""
 
     def renderer(self) -> Callable[..., bytes]:
         mod = importlib.import_module(f"grader.quiz.{self.module}")
@@ -38,13 +40,13 @@ class Format:
 FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
-        Format("md", ".md", "render_md", "render_markdown", True),
-        Format("html", ".html", "render_html", "render_html", True),
-        Format("pdf", ".pdf", "render_pdf", "render_pdf", True),
-        Format("moodle", ".xml", "render_moodle", "render_moodle", False),
-        Format("gift", ".gift", "render_gift", "render_gift", False),
-        Format("qti", ".zip", "render_qti", "render_qti", False),
-        Format("json", ".json", "render_json", "render_json", True),
+        Format("md", ".md", "render_md", "render_markdown", True, "Markdown"),
+        Format("html", ".html", "render_html", "render_html", True, "HTML"),
+        Format("pdf", ".pdf", "render_pdf", "render_pdf", True, "PDF"),
+        Format("moodle", ".xml", "render_moodle", "render_moodle", False, "Moodle XML"),
+        Format("gift", ".gift", "render_gift", "render_gift", False, "GIFT"),
+        Format("qti", ".zip", "render_qti", "render_qti", False, "Canvas QTI"),
+        Format("json", ".json", "render_json", "render_json", True, "JSON"),
     )
 }
 

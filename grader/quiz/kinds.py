@@ -13,6 +13,8 @@ A kind is a small class with:
 - ``wrong(p)``: the value each misconception yields (``None`` where it
   does not apply or is not a whole number);
 - ``fields(p)``: extra values the YAML templates may use besides ``p``;
+- ``index_fields``: extra fields that are small indices (name -> how many
+  values), which the bank's ``words`` may be chosen by;
 - ``figures(p)``: grids shown with the question, as (caption key, grid).
 
 The wording lives in the bank YAML; nothing here is read by a person.
@@ -24,7 +26,7 @@ from fractions import Fraction
 from typing import Any
 
 from . import layers
-from .model import Grid, Value
+from .model import Grid, Value, format_number
 
 Ranges = dict[str, list[int]]
 
@@ -63,6 +65,7 @@ class Kind:
     tags: tuple[str, ...] = ()
     grid = False
     extra_fields: tuple[str, ...] = ()
+    index_fields: dict[str, int] = {}
 
     def sample(self, rng: random.Random, ranges: Ranges) -> dict[str, Any] | None:
         """Draw each parameter uniformly from its range; subclasses add constraints."""
@@ -247,9 +250,19 @@ class ConvDepth(Kind):
 
 
 class _PoolKind(Kind):
-    """A max pool over an N x N x C volume whose windows tile it exactly."""
+    """A max pool over an N x N x C volume whose windows tile it exactly.
+
+    Only exact tilings are asked: with (N - F) mod S != 0 the answer would
+    depend on floor vs ceil mode, which the question would have to settle.
+    """
 
     params = ("N", "C", "F", "S")
+
+    def sample(self, rng, ranges):
+        p = super().sample(rng, ranges)
+        if p["F"] > p["N"] or (p["N"] - p["F"]) % p["S"]:
+            return None
+        return p
 
 
 class PoolOutput(_PoolKind):
@@ -347,21 +360,25 @@ class Conv1x1Params(Kind):
 
 
 class VggReceptiveField(Kind):
-    """Receptive field of n stacked 3x3 convs (stride 1): 2n + 1."""
+    """Receptive field of n stacked F x F convs (stride 1): (F - 1)·n + 1 (VGG: F = 3, 2n + 1)."""
 
     name = "vgg_receptive_field"
-    params = ("n",)
+    params = ("n", "F")
     tags = ("added_sizes", "multiplied_sizes", "one_layer", "forgot_plus_one")
+    extra_fields = ("grow",)
 
     def solve(self, p):
-        return layers.stacked_receptive_field(p["n"])
+        return layers.stacked_receptive_field(p["n"], p["F"])
 
     def formula(self, p):
-        return 2 * p["n"] + 1
+        return (p["F"] - 1) * p["n"] + 1
 
     def wrong(self, p):
-        n = p["n"]
-        return {"added_sizes": 3 * n, "multiplied_sizes": 3 ** n, "one_layer": 3, "forgot_plus_one": 2 * n}
+        n, f = p["n"], p["F"]
+        return {"added_sizes": f * n, "multiplied_sizes": f ** n, "one_layer": f, "forgot_plus_one": (f - 1) * n}
+
+    def fields(self, p):
+        return {"grow": p["F"] - 1}
 
 
 class VggStackParams(Kind):
@@ -522,7 +539,7 @@ class SeParams(Kind):
     name = "se_params"
     params = ("C", "r", "bias")
     tags = ("forgot_bias", "counted_bias", "one_fc_only", "multiplied_by_r", "no_reduction")
-    extra_fields = ("C_r", "bias_term")
+    extra_fields = ("C_r", "weights", "bias_term")
 
     def sample(self, rng, ranges):
         p = super().sample(rng, ranges)
@@ -550,7 +567,8 @@ class SeParams(Kind):
 
     def fields(self, p):
         c, cr = p["C"], p["C"] // p["r"]
-        return {"C_r": cr, "bias_term": f" + {cr} + {c}" if p["bias"] else ""}
+        bias_term = f"; bias: {cr} + {c} = {cr + c}" if p["bias"] else ""
+        return {"C_r": cr, "weights": 2 * c * cr, "bias_term": bias_term}
 
 
 class ResnetShortcut(Kind):
@@ -559,7 +577,8 @@ class ResnetShortcut(Kind):
     name = "resnet_shortcut"
     params = ("H", "C_in", "C_out", "S")
     tags = ("projection_always", "identity_enough", "projection_3x3", "projection_with_bias")
-    extra_fields = ("H_out",)
+    extra_fields = ("H_out", "projection")
+    index_fields = {"projection": 4}
 
     def sample(self, rng, ranges):
         p = super().sample(rng, ranges)
@@ -586,7 +605,9 @@ class ResnetShortcut(Kind):
         }
 
     def fields(self, p):
-        return {"H_out": p["H"] // p["S"]}
+        # 0: identity; 1: the channels change; 2: the size changes; 3: both
+        change = int(p["C_in"] != p["C_out"]) + 2 * int(p["S"] != 1)
+        return {"H_out": p["H"] // p["S"], "projection": change}
 
 
 def _random_grid(rng: random.Random, rows: int, cols: int, values: list[int]) -> Grid:
@@ -601,12 +622,20 @@ def _transpose(g: Grid) -> Grid:
     return tuple(zip(*g))
 
 
+def _relu(g: Grid | None) -> Grid | None:
+    """The grid with negatives set to 0; None when it has no negative (no distinct value)."""
+    if g is None or all(v >= 0 for row in g for v in row):
+        return None
+    return tuple(tuple(max(v, 0) for v in row) for row in g)
+
+
 class ConvGrid(Kind):
     """The activation map of a small integer image and filter (lecture's slides)."""
 
     name = "conv_grid"
     params = ("N", "F", "S", "P", "b", "pixel", "weight")
-    tags = ("kernel_flipped", "ignored_stride", "forgot_padding", "forgot_bias", "filter_transposed")
+    tags = ("kernel_flipped", "ignored_stride", "forgot_padding", "forgot_bias", "filter_transposed",
+            "relu_applied")
     grid = True
     extra_fields = ("out", "first_window", "first_cell")
 
@@ -655,6 +684,7 @@ class ConvGrid(Kind):
             "forgot_padding": self._run(p, P=0) if p["P"] > 0 else None,
             "forgot_bias": self._run(p, b=0) if p["b"] else None,
             "filter_transposed": self._run(p, kernel=[list(r) for r in _transpose(kernel)]),
+            "relu_applied": _relu(self._run(p)),
         }
 
     def fields(self, p):
@@ -665,10 +695,10 @@ class ConvGrid(Kind):
                 i, j = a - pad, c - pad
                 v = p["image"][i][j] if 0 <= i < p["N"] and 0 <= j < p["N"] else 0
                 w = p["kernel"][a][c]
-                terms.append(f"{v}·{w}" if w >= 0 else f"{v}·({w})")
+                terms.append(f"{v}·{w}" if w >= 0 else f"{v}·({format_number(w)})")
         first = " + ".join(terms) + (f" + {p['b']}" if p["b"] else "")
         return {"out": _out(p["N"], f, p["S"], pad), "first_window": first,
-                "first_cell": self.formula(p)[0][0]}
+                "first_cell": format_number(self.formula(p)[0][0])}
 
     def figures(self, p):
         return [("image", tuple(tuple(r) for r in p["image"])),
@@ -720,7 +750,7 @@ class MaxPoolGrid(Kind):
         return {"out": p["N"] // p["F"]}
 
     def figures(self, p):
-        return [("image", tuple(tuple(r) for r in p["image"]))]
+        return [("map", tuple(tuple(r) for r in p["image"]))]
 
     def space_size(self, ranges):
         return 10 ** 9

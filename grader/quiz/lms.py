@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from .model import Question, Sheet, Value
+from .model import Question, Sheet, Value, format_value
 from .render_html import html_grid
 
 
@@ -19,15 +19,19 @@ def is_numerical(q: Question, sheet: Sheet) -> bool:
 
 
 def question_html(q: Question, sheet: Sheet) -> str:
-    """The question text with its figures as bordered HTML tables."""
+    """The question text with its figures as bordered HTML tables.
+
+    Every question carries the rounding convention: an LMS shuffles and draws
+    questions, so none can rely on a first question's preamble.
+    """
     figs = "".join(html_grid(f.grid, f.caption) for f in q.figures)
-    conv = f"<p><small>{escape(sheet.convention)}</small></p>" if q.number == 1 else ""
+    conv = f"<p><small>{escape(sheet.convention)}</small></p>"
     return f"{conv}<p>{escape(q.text)}</p>" + (f"<div>{figs}</div>" if figs else "")
 
 
 def value_html(value: Value) -> str:
     """A choice as HTML: a number, or a bordered grid."""
-    return html_grid(value) if isinstance(value, tuple) else str(value)
+    return html_grid(value) if isinstance(value, tuple) else format_value(value)
 
 
 def question_name(q: Question) -> str:
@@ -36,9 +40,9 @@ def question_name(q: Question) -> str:
 
 
 def category_name(sheet: Sheet) -> str:
-    """The LMS category the sheet's questions go into."""
+    """The LMS category the sheet's questions go into: named by the variant code, never a seed."""
     who = f" {sheet.student_id}" if sheet.student_id else ""
-    return f"EURON CNN quiz seed {sheet.seed}{who}"
+    return f"EURON CNN quiz {sheet.code}{who}"
 
 
 def feedback(q: Question, tag: str | None) -> str:

@@ -10,6 +10,21 @@ Grid = tuple[tuple[int, ...], ...]
 Value = Union[int, Grid]
 """An answer: an integer, or a grid for the grid questions."""
 
+MINUS = "\u2212"
+"""The minus sign printed before negative numbers (quiz grading reads it back, as well as ``-``)."""
+
+
+def format_number(x: int) -> str:
+    """A number as printed on sheets and keys: ``−3`` with U+2212, not ``-3``."""
+    return f"{MINUS}{-x}" if x < 0 else str(x)
+
+
+def format_value(value: "Value") -> str:
+    """An answer as plain text: ``26``, or a grid as rows ``6 11 / 7 −4``."""
+    if isinstance(value, tuple):
+        return " / ".join(" ".join(format_number(x) for x in row) for row in value)
+    return format_number(value)
+
 
 @dataclass(frozen=True)
 class Choice:
@@ -73,6 +88,9 @@ class Sheet:
     convention: str
     lang: str
     seed: int
+    """The RNG seed the questions were drawn with: derived from the secret, never printed."""
+    code: str
+    """The variant code printed on the sheet and its key."""
     style: str
     questions: tuple[Question, ...]
     student_id: str | None = None

@@ -4,9 +4,9 @@ from __future__ import annotations
 from html import escape
 from typing import Sequence
 
-from .generate import format_value
-from .labels import label
-from .model import Grid, Question, Sheet
+from .keyrows import answer_letter, wrong_rows
+from .labels import label, question_number
+from .model import Grid, Question, Sheet, format_number, format_value
 
 CSS = """
 body { font-family: "NanumGothic", "Noto Sans CJK KR", "Malgun Gothic", sans-serif;
@@ -15,7 +15,7 @@ h1 { font-size: 1.4em; margin-bottom: 0.2em; }
 .who { margin: 0.5em 0 1em; }
 .convention { border: 1px solid #888; padding: 0.4em 0.8em; font-size: 0.92em; }
 .q { margin: 1.2em 0; break-inside: avoid; page-break-inside: avoid; }
-.num { font-weight: bold; }
+.num { font-weight: bold; margin-right: 0.5em; }
 table.grid { border-collapse: collapse; margin: 0.3em 1em 0.3em 0; display: inline-table;
              vertical-align: top; }
 table.grid td { border: 1.5px solid #000; width: 2em; height: 2em; text-align: center; }
@@ -32,13 +32,14 @@ ol.choices li { margin: 0.2em 0; }
 def html_grid(grid: Grid, caption: str = "", blank: bool = False) -> str:
     """A grid as a bordered table."""
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""
-    rows = "".join("<tr>" + "".join(f"<td>{'' if blank else v}</td>" for v in row) + "</tr>" for row in grid)
+    rows = "".join("<tr>" + "".join(f"<td>{'' if blank else format_number(v)}</td>" for v in row) + "</tr>"
+                   for row in grid)
     return f'<table class="grid">{cap}{rows}</table>'
 
 
 def _question(q: Question, sheet: Sheet) -> str:
     lang = sheet.lang
-    parts = [f'<div class="q"><p><span class="num">{q.number}.</span> {escape(q.text)}</p>']
+    parts = [f'<div class="q"><p><span class="num">{question_number(q.number)}</span>{escape(q.text)}</p>']
     if q.figures:
         parts.append("<div>" + "".join(html_grid(f.grid, f.caption) for f in q.figures) + "</div>")
     if sheet.style == "open":
@@ -49,7 +50,7 @@ def _question(q: Question, sheet: Sheet) -> str:
     else:
         items = []
         for c in q.choices:
-            body = html_grid(c.value) if q.is_grid else escape(str(c.value))
+            body = html_grid(c.value) if q.is_grid else escape(format_value(c.value))
             items.append(f'<li><span class="letter">{c.letter}.</span>{body}</li>')
         parts.append(f"<p><em>{escape(label(lang, 'choose'))}</em></p><ol class=\"choices\">{''.join(items)}</ol>")
     return "".join(parts) + "</div>"
@@ -57,14 +58,17 @@ def _question(q: Question, sheet: Sheet) -> str:
 
 def _key(q: Question, sheet: Sheet) -> str:
     lang = sheet.lang
-    ans = html_grid(q.answer) if q.is_grid else f"<b>{q.answer}</b>"
-    letter = f"<b>{q.correct_letter}</b> " if sheet.style == "choice" or q.is_grid else ""
-    parts = [f'<div class="q"><p><span class="num">{q.number}.</span> {escape(label(lang, "answer"))}: {letter}{ans}</p>',
-             f"<p>{escape(label(lang, 'solution'))}: {escape(q.solution)}</p>"]
-    rows = []
-    for tag, value in q.misconceptions.items():
-        letter = next((c.letter + ". " for c in q.choices if c.tag == tag), "")
-        rows.append(f"<li>{letter}{escape(format_value(value))} — {escape(q.labels[tag])} <code>{tag}</code></li>")
+    letter = answer_letter(q, sheet)
+    head = (f'<p><span class="num">{question_number(q.number)}</span>{escape(label(lang, "answer"))}: '
+            + (f"<b>{letter}</b>" if letter else ""))
+    if q.is_grid:  # a table cannot sit inside a <p>
+        parts = [f'<div class="q">{head}</p>{html_grid(q.answer)}']
+    else:
+        value = escape(format_value(q.answer))
+        parts = [f'<div class="q">{head}' + (f" ({value})" if letter else f"<b>{value}</b>") + "</p>"]
+    parts.append(f"<p>{escape(label(lang, 'solution'))}: {escape(q.solution)}</p>")
+    rows = [f"<li>{r.letter + '. ' if r.letter else ''}{escape(r.text)} — {escape(r.label)} <code>{r.tag}</code></li>"
+            for r in wrong_rows(q, sheet)]
     if rows:
         parts.append(f"<p>{escape(label(lang, 'distractors'))}:</p><ul>{''.join(rows)}</ul>")
     return "".join(parts) + "</div>"
@@ -77,7 +81,7 @@ def _sheet(sheet: Sheet, key: bool) -> str:
     name = escape(sheet.student_name or "")
     head = (f"<h1>{escape(title)}</h1><div class=\"who\">{escape(label(lang, 'name'))}: "
             f"<span class=\"blank\">{name}</span> &nbsp; {escape(label(lang, 'student_id'))}: "
-            f"<span class=\"blank\">{who}</span> &nbsp; ({escape(label(lang, 'seed'))} {sheet.seed})</div>")
+            f"<span class=\"blank\">{who}</span> &nbsp; ({escape(label(lang, 'code'))} {escape(sheet.code)})</div>")
     if not key:
         head += f'<p class="convention">{escape(sheet.convention)}</p>'
     body = "".join(_key(q, sheet) if key else _question(q, sheet) for q in sheet.questions)

@@ -4,10 +4,10 @@ from __future__ import annotations
 import json
 from typing import Any, Sequence
 
-from .generate import format_value
-from .model import Sheet, Value
+from .model import Sheet, Value, format_value
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: a sheet has its variant ``code`` instead of a ``seed``."""
 
 
 def _value(v: Value) -> Any:
@@ -21,7 +21,7 @@ def sheet_data(sheet: Sheet) -> dict[str, Any]:
         "convention": sheet.convention,
         "lang": sheet.lang,
         "style": sheet.style,
-        "seed": sheet.seed,
+        "code": sheet.code,
         "student_id": sheet.student_id,
         "student_name": sheet.student_name,
         "questions": [

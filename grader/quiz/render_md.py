@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .generate import format_value
-from .labels import label
-from .model import Grid, Question, Sheet
+from .keyrows import answer_letter, wrong_rows
+from .labels import label, question_number
+from .model import Grid, Question, Sheet, format_number, format_value
 
 
 def md_grid(grid: Grid, blank: bool = False) -> str:
     """A grid as a Markdown table (the first row is the header row, as in the lecture notes)."""
-    cells = [["   " if blank else str(v) for v in row] for row in grid]
+    cells = [["   " if blank else format_number(v) for v in row] for row in grid]
     lines = ["| " + " | ".join(cells[0]) + " |", "|" + "---|" * len(cells[0])]
     lines += ["| " + " | ".join(row) + " |" for row in cells[1:]]
     return "\n".join(lines)
@@ -23,7 +23,7 @@ def _header(sheet: Sheet, key: bool) -> list[str]:
     who = sheet.student_id or "________"
     name = sheet.student_name or "________"
     out += [f"**{label(lang, 'name')}:** {name} &nbsp; **{label(lang, 'student_id')}:** {who}"
-            f" &nbsp; ({label(lang, 'seed')} {sheet.seed})", ""]
+            f" &nbsp; ({label(lang, 'code')} {sheet.code})", ""]
     if not key:
         out += [f"> {sheet.convention}", ""]
     return out
@@ -31,7 +31,7 @@ def _header(sheet: Sheet, key: bool) -> list[str]:
 
 def _question(q: Question, sheet: Sheet) -> list[str]:
     lang = sheet.lang
-    out = [f"**{q.number}.** {q.text}", ""]
+    out = [f"**{question_number(q.number)}** {q.text}", ""]
     for fig in q.figures:
         out += [f"*{fig.caption}*", "", md_grid(fig.grid), ""]
     if sheet.style == "open":
@@ -45,7 +45,7 @@ def _question(q: Question, sheet: Sheet) -> list[str]:
         if q.is_grid:
             out += [f"- **{c.letter}.**", "", _indent(md_grid(c.value)), ""]
         else:
-            out.append(f"- **{c.letter}.** {c.value}")
+            out.append(f"- **{c.letter}.** {format_value(c.value)}")
     return out + [""]
 
 
@@ -55,18 +55,18 @@ def _indent(text: str) -> str:
 
 def _key(q: Question, sheet: Sheet) -> list[str]:
     lang = sheet.lang
-    ans = format_value(q.answer)
-    head = f"**{q.number}.** {label(lang, 'answer')}: "
-    head += f"**{q.correct_letter}** ({ans})" if sheet.style == "choice" or q.is_grid else f"**{ans}**"
-    out = [head, "", f"{label(lang, 'solution')}: {q.solution}", ""]
-    wrong = [c for c in q.choices if not c.correct] if sheet.style == "choice" else [
-        (None, v, t) for t, v in q.misconceptions.items()]
-    if wrong:
+    letter = answer_letter(q, sheet)
+    head = f"**{question_number(q.number)}** {label(lang, 'answer')}: " + (f"**{letter}**" if letter else "")
+    if q.is_grid:
+        out = [head.rstrip(), "", md_grid(q.answer), ""]
+    else:
+        value = format_value(q.answer)
+        out = [head + (f" ({value})" if letter else f"**{value}**"), ""]
+    out += [f"{label(lang, 'solution')}: {q.solution}", ""]
+    rows = wrong_rows(q, sheet)
+    if rows:
         out.append(f"{label(lang, 'distractors')}:")
-        for c in wrong:
-            letter, value, tag = (c.letter, c.value, c.tag) if sheet.style == "choice" else c
-            prefix = f"{letter}. " if letter else ""
-            out.append(f"- {prefix}{format_value(value)} — {q.labels[tag]} (`{tag}`)")
+        out += [f"- {r.letter + '. ' if r.letter else ''}{r.text} — {r.label} (`{r.tag}`)" for r in rows]
         out.append("")
     return out
 

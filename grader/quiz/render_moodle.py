@@ -22,7 +22,7 @@ def _common(q: Question, sheet: Sheet, qtype: str) -> str:
             + "    <defaultgrade>1.0000000</defaultgrade>\n"
               "    <penalty>0.3333333</penalty>\n"
               "    <hidden>0</hidden>\n"
-              f"    <idnumber>{escape(q.kind)}-{sheet.seed}-{q.number}</idnumber>\n")
+              f"    <idnumber>{escape(q.kind)}-{escape(sheet.code)}-{q.number}</idnumber>\n")
 
 
 def _answer(fraction: int, text: str, fb: str, fmt: str, extra: str = "") -> str:

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .errors import QuizError
-from .generate import format_value
-from .labels import LABELS, label
-from .model import Sheet
+from .keyrows import answer_letter, wrong_rows
+from .labels import LABELS, label, question_number
+from .model import Grid, Sheet, format_number, format_value
 
 FIXED_TIMESTAMP = 1704067200
 """2024-01-01T00:00:00Z: the creation date written into every PDF."""
@@ -67,32 +67,28 @@ def _font_setup(lang: str) -> tuple[list[str], list[str]]:
     return [str(folder)], [KOREAN_FONT]
 
 
+def _cells(grid: Grid) -> list[list[str]]:
+    """A grid's cells as printed text (negative numbers with U+2212)."""
+    return [[format_number(v) for v in row] for row in grid]
+
+
 def _sheet_data(sheet: Sheet, key: bool) -> dict[str, Any]:
-    lang = sheet.lang
     qs = []
     for q in sheet.questions:
-        choice_style = sheet.style == "choice" or q.is_grid
-        wrong = []
-        if key:
-            by_tag = {c.tag: c.letter for c in q.choices if c.tag}
-            for tag, value in q.misconceptions.items():
-                letter = by_tag.get(tag)
-                if sheet.style == "choice" and letter is None:
-                    continue
-                wrong.append({"letter": f"{letter}." if letter else "•", "value": format_value(value),
-                              "label": q.labels[tag], "tag": tag})
+        wrong = [{"letter": f"{r.letter}." if r.letter else "•", "value": r.text, "label": r.label, "tag": r.tag}
+                 for r in wrong_rows(q, sheet)] if key else []
         qs.append({
-            "number": q.number, "text": q.text, "is_grid": q.is_grid,
-            "figures": [{"caption": f.caption, "grid": [list(r) for r in f.grid]} for f in q.figures],
+            "number": question_number(q.number), "text": q.text, "is_grid": q.is_grid,
+            "figures": [{"caption": f.caption, "grid": _cells(f.grid)} for f in q.figures],
             "choices": [{"letter": c.letter, "text": format_value(c.value),
-                         "value": [list(r) for r in c.value] if q.is_grid else c.value} for c in q.choices],
-            "answer_grid": [list(r) for r in q.answer] if q.is_grid else None,
+                         "value": _cells(c.value) if q.is_grid else format_value(c.value)} for c in q.choices],
+            "answer_grid": _cells(q.answer) if q.is_grid else None,
             "answer_text": format_value(q.answer),
-            "letter": q.correct_letter if choice_style else None,
+            "letter": answer_letter(q, sheet),
             "solution": q.solution, "wrong": wrong,
         })
-    heading = sheet.title + (f" — {label(lang, 'key')}" if key else "")
-    return {"heading": heading, "convention": sheet.convention, "style": sheet.style, "seed": sheet.seed,
+    heading = sheet.title + (f" — {label(sheet.lang, 'key')}" if key else "")
+    return {"heading": heading, "convention": sheet.convention, "style": sheet.style, "code": sheet.code,
             "student_id": sheet.student_id, "student_name": sheet.student_name, "questions": qs}
 
 

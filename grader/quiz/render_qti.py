@@ -114,7 +114,7 @@ def render_qti(sheets: Sequence[Sheet]) -> bytes:
     entries = {}
     aids = []
     for sheet in sheets:
-        aid = _ident("assessment", sheet.seed, sheet.student_id or "")
+        aid = _ident("assessment", sheet.code, sheet.student_id or "")
         aids.append(aid)
         entries[f"{aid}/{aid}.xml"] = assessment_xml(sheet, aid)
     entries["imsmanifest.xml"] = manifest_xml(aids, _ident("manifest", *aids))
