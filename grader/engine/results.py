@@ -39,6 +39,8 @@ class ExerciseResult:
 
     load: why the module could not be imported, as data (``kind``: timeout,
     died or error; ``type``, ``message``, ``traceback``), or None.
+    source: None when graded against the reference solutions; for a case bank,
+    its file, sha256, seed and number of public cases.
     """
 
     exercise: str
@@ -52,6 +54,7 @@ class ExerciseResult:
     load: dict | None = None
     output: str = ""
     elapsed_s: float = 0.0
+    source: dict | None = None   # graded against a case bank: its provenance (``BankReference.describe``)
 
     @property
     def passed(self) -> bool:

@@ -231,7 +231,7 @@ class Zygote:
         self._owner = os.getpid()
         self._proc = None
         self.kept: set[str] = set()
-        if "solutions" in sys.modules or "grader.reference" in sys.modules:
+        if "solutions" in sys.modules or "grader.engine.reference" in sys.modules:
             self._start_fresh()
         else:
             self._start_forked()
