@@ -77,7 +77,7 @@ def installed_bank(exercise: str) -> Path:
     return BANK_DIR / f"{exercise}{BANK_SUFFIX}"
 
 
-def bank(path) -> Reference:
+def load_bank(path) -> Reference:
     """The bank in file ``path``; its catalog is registered for naming things."""
     from grader.expected.bank import BankReference
     return BankReference.load(path)
@@ -89,7 +89,7 @@ def for_exercise(exercise: str, *, bank_file=None, seed: int | None = None) -> R
     if bank_file is not None:
         if seed is not None:
             raise GraderError("--seed and --bank exclude each other: a bank's cases are fixed")
-        return bank(bank_file)
+        return load_bank(bank_file)
     if has_solutions():
         return solutions()
     if seed is not None:
@@ -97,7 +97,7 @@ def for_exercise(exercise: str, *, bank_file=None, seed: int | None = None) -> R
     path = installed_bank(exercise)
     if not path.is_file():
         raise NoReference(f"{exercise}: this student pack has no case bank for it (not released yet?)")
-    return bank(path)
+    return load_bank(path)
 
 
 # ------------------------------------------------------------------ catalog ---

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from grader.engine.cases import Case, CaseBook
 from grader.errors import GraderError
-from grader.expected import bankfile, register
+from grader.expected import FUNCTIONS, bankfile, register
 
 
 class BankReference:
@@ -46,7 +46,8 @@ class BankReference:
     def _case(self, function: str, data: dict) -> Case:
         decode = bankfile.decode
         try:
-            args = {k: decode(v, self._arrays) for k, v in data["args"].items()}
+            order = FUNCTIONS[function].params     # the signature's order (JSON sorted the keys)
+            args = {k: decode(data["args"][k], self._arrays) for k in order if k in data["args"]}
             variants = tuple((key, decode(v, self._arrays)) for key, v in data.get("variants", []))
             return Case(function, data["kind"], data["label"], args, expected=decode(data.get("expected"), self._arrays),
                         magnitude=decode(data.get("magnitude"), self._arrays), raises=data.get("raises"),

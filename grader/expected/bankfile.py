@@ -47,7 +47,8 @@ class ArrayTable:
         a = np.asarray(a)
         if a.dtype.kind in "iuf" and a.dtype.itemsize > 1:
             a = a.astype(a.dtype.newbyteorder("<"), copy=False)
-        a = np.ascontiguousarray(a)
+        if not a.flags.c_contiguous:
+            a = a.copy(order="C")      # (np.ascontiguousarray would make a 0-d array 1-d)
         if a.dtype.str not in DTYPES:
             raise BankFileError(f"cannot store an array of dtype {a.dtype} in a bank")
         raw = a.tobytes()
