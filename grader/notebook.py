@@ -40,7 +40,7 @@ def _ipython():
 def _definitions(cells: list[str]) -> str:
     """The imports, definitions and plain constants of ``cells``, in order (later
     definitions win, as in the kernel); magics, calls and grader imports dropped."""
-    from grader.batch.archive import _is_plain_assignment, _without_magics
+    from grader.batch.archive import _is_plain_assignment, _without_magics, is_grader_import
     parts = []
     for cell in cells:
         source = _without_magics(cell)
@@ -50,10 +50,8 @@ def _definitions(cells: list[str]) -> str:
             continue
         lines = source.splitlines()
         for node in tree.body:
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-                if any(m == "grader" or m.startswith("grader.") for m in modules):
-                    continue
+            if is_grader_import(node):
+                continue
             if isinstance(node, _KEPT) or _is_plain_assignment(node):
                 first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
                 parts.append("\n".join(lines[first - 1:node.end_lineno]))

@@ -297,3 +297,89 @@ def test_damaged_bank_is_refused_before_allocating(tmp_path):
                 w.writestr(member, data)
         with pytest.raises(GraderError, match="not a valid case bank"):
             BankReference.load(tmp_path / f"{name}.bank")
+
+
+# -------------------------------------------------------------- notebooks ---
+
+RUN_NOTEBOOK = """
+import sys, nbformat
+from nbclient import NotebookClient
+nb = nbformat.read(sys.argv[1], as_version=4)
+NotebookClient(nb, timeout=180, kernel_name="python3", allow_errors=True,
+               resources={"metadata": {"path": sys.argv[2]}}).execute()
+nbformat.write(nb, sys.argv[3])
+"""
+
+
+def _fill(notebook: Path, sources: dict[str, str], target: Path) -> None:
+    """The notebook with each function cell replaced (install cell dropped: the pack is installed)."""
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    cells = []
+    for cell in nb["cells"]:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "install" in tags:
+            continue
+        if "solution" in tags:
+            name = next(t for t in tags if t != "solution")
+            cell["source"] = sources.get(name, "".join(cell["source"]))
+        cells.append(cell)
+    nb["cells"] = cells
+    target.write_text(json.dumps(nb), encoding="utf-8")
+
+
+def _check_outputs(executed: Path) -> dict[str, str]:
+    """function name -> the text its check cell showed."""
+    nb = json.loads(executed.read_text(encoding="utf-8"))
+    shown = {}
+    for cell in nb["cells"]:
+        if "check" in cell.get("metadata", {}).get("tags", []):
+            name = "".join(cell["source"]).split("check(")[1].rstrip(")\n ")
+            text = []
+            for o in cell.get("outputs", []):
+                data = o.get("data", {})
+                text.append("".join(data.get("text/plain", "")) + "".join(o.get("text", "")) + o.get("evalue", ""))
+                assert "text/html" in data or o.get("output_type") != "execute_result"
+            shown[name] = "\n".join(text)
+    return shown
+
+
+def test_notebook_check_cells_in_a_real_kernel(pack, tmp_path):
+    out, python = pack
+    if run(python, "-c", "import nbclient, ipykernel").returncode != 0:
+        pytest.skip("nbclient and ipykernel are not installed (pip install -e '.[test]')")
+    notebooks = out / "notebooks"
+    correct = (CORPUS / "correct" / "loops" / "exercise3.py").read_text(encoding="utf-8")
+    buggy = (CORPUS / "buggy" / "avgpool_divided_by_size" / "exercise3.py").read_text(encoding="utf-8")
+    names = ("max_pool_forward", "avg_pool_forward", "global_avg_pool")
+    for kind, sources in (("correct", dict.fromkeys(names, correct)),
+                          ("buggy", {"max_pool_forward": correct, "avg_pool_forward": buggy,
+                                     "global_avg_pool": buggy})):
+        filled, executed = tmp_path / f"{kind}.ipynb", tmp_path / f"{kind}-run.ipynb"
+        _fill(notebooks / "exercise3.ipynb", sources, filled)
+        done = run(python, "-c", RUN_NOTEBOOK, str(filled), str(notebooks), str(executed), cwd=tmp_path, timeout=600)
+        assert done.returncode == 0, done.stderr[-3000:]
+        shown = _check_outputs(executed)
+        assert set(shown) == set(names)
+        if kind == "correct":
+            for name, text in shown.items():
+                assert "PASS" in text and "FAIL" not in text, text
+            continue
+        assert "PASS" in shown["max_pool_forward"] and "PASS" in shown["global_avg_pool"]
+        avg = shown["avg_pool_forward"]
+        assert "FAIL" in avg and "[강의 예제] 4x4 격자, 2x2 average pooling" in avg, avg
+        assert "size x size 칸 수가 아닌 size로 나눴습니다" in avg, avg
+        # the filled notebook, as it is, grades the same through the instructor's batch
+        students = tmp_path / "class" / "student1"
+        students.mkdir(parents=True)
+        (students / "exercise3.ipynb").write_bytes(filled.read_bytes())
+        batch = subprocess.run([sys.executable, "-m", "grader", "batch", str(tmp_path / "class"), "--out",
+                                str(tmp_path / "graded"), "--exercises", "exercise3", "--jobs", "1"],
+                               capture_output=True, text=True, timeout=600)
+        assert batch.returncode in (0, 1), batch.stderr[-2000:]
+        grades = (tmp_path / "graded" / "grades.csv").read_text(encoding="utf-8").splitlines()
+        header, row = grades[0].split(","), grades[1].split(",")
+        got = dict(zip(header, row))
+        scores = {k: float(v) for k, v in got.items() if k not in ("student", "name") and v}
+        assert any("avg_pool_forward" in k and v == 0 for k, v in scores.items()), got
+        assert any("max_pool_forward" in k and v == 4 for k, v in scores.items()), got
+        assert any("global_avg_pool" in k and v == 3 for k, v in scores.items()), got

@@ -89,6 +89,15 @@ def _is_plain_assignment(node: ast.stmt) -> bool:
             and all(isinstance(n, _PLAIN_VALUE) for n in ast.walk(node.value)))
 
 
+def is_grader_import(node: ast.stmt) -> bool:
+    """``from grader.notebook import check``: a student pack's check cell, never part of a submission."""
+    if isinstance(node, ast.Import):
+        return any(a.name == "grader" or a.name.startswith("grader.") for a in node.names)
+    if isinstance(node, ast.ImportFrom):
+        return node.level == 0 and (node.module or "").split(".")[0] == "grader"
+    return False
+
+
 def _without_magics(source: str) -> str:
     """Blank IPython magics and shell lines (``%timeit``, ``!pip``, ``%%time`` cells)."""
     if source.lstrip().startswith("%%"):
@@ -125,6 +134,8 @@ def notebook_source(data: bytes, name: str) -> tuple[str, list[str]]:
             continue
         lines = source.splitlines()
         for node in tree.body:
+            if is_grader_import(node):
+                continue
             if isinstance(node, _KEPT) or _is_plain_assignment(node):
                 first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
                 parts.append("\n".join(lines[first - 1:node.end_lineno]))
