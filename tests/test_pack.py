@@ -160,7 +160,7 @@ def test_pack_refuses_a_reference_backed_run(pack, tmp_path):
         assert done.returncode == 2
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("Error:") and "student pack" in lines[0], done.stderr
-    done = run(python, "-c", "from grader.expected import solutions; solutions()", cwd=tmp_path)
+    done = run(python, "-c", "from grader.expected import reference_solutions; reference_solutions()", cwd=tmp_path)
     assert "NoReference" in done.stderr and "student pack" in done.stderr
 
 

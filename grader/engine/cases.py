@@ -177,6 +177,8 @@ def generated_cases(function: str, examples: int, seed: int) -> list[Case]:
 
 def build_casebook(spec, seed: int) -> CaseBook:
     """Every case of ``spec``'s functions, in grading order, with reference outcomes."""
+    from grader.expected import reference_solutions
+    reference_solutions()     # in a student pack: a one-line error instead of an ImportError
     book = CaseBook(exercise=spec.name, seed=seed, examples=spec.examples)
     for fn in spec.functions:
         edges = edge_cases(fn.name)

@@ -189,8 +189,8 @@ def _reference(book: CaseBook):
     """Where ``book``'s expected outputs come from (``grader.expected``)."""
     if book.reference is not None:
         return book.reference
-    from grader.expected import solutions
-    return solutions()
+    from grader.expected import reference_solutions
+    return reference_solutions()
 
 
 def _dependency_failing(session: Session, spec: Spec, book: CaseBook, function: str) -> tuple[str, str] | None:

@@ -64,7 +64,7 @@ def has_solutions() -> bool:
             and importlib.util.find_spec("solutions") is not None)
 
 
-def solutions() -> Reference:
+def reference_solutions() -> Reference:
     """The reference solutions, or a one-line error in a student pack."""
     if not has_solutions():
         raise NoReference("this is a student pack: it grades against its frozen case bank only; generated "
@@ -91,9 +91,9 @@ def for_exercise(exercise: str, *, bank_file=None, seed: int | None = None) -> R
             raise GraderError("--seed and --bank exclude each other: a bank's cases are fixed")
         return load_bank(bank_file)
     if has_solutions():
-        return solutions()
+        return reference_solutions()
     if seed is not None:
-        solutions()   # raises the one-line explanation
+        reference_solutions()   # raises the one-line explanation
     path = installed_bank(exercise)
     if not path.is_file():
         raise NoReference(f"{exercise}: this student pack has no case bank for it (not released yet?)")
