@@ -11,6 +11,24 @@ from grader.errors import GraderError, UsageError, one_line_usage
 LANGS = click.Choice(["en", "ko"])
 
 
+# Commands imported only when named: the single-exercise path never pays for them
+# (the quiz alone costs more than the rest of the grader), and a student pack,
+# which ships neither the quiz nor the release tooling, simply lacks them.
+LAZY_COMMANDS = {"quiz": "grader.quiz.cli", "batch": "grader.batch.cli", "release": "grader.release"}
+
+
+def _lazy_command(name: str):
+    import importlib
+    import importlib.util
+    module = LAZY_COMMANDS[name]
+    try:
+        if importlib.util.find_spec(module) is None:
+            return None
+        return getattr(importlib.import_module(module), name)
+    except ImportError:
+        return None
+
+
 class ExerciseGroup(click.Group):
     """A group whose unknown command names are exercises: ``euron-grade exercise3``, ``euron-grade pooling``.
     Usage errors of every command are one line."""
@@ -27,6 +45,8 @@ class ExerciseGroup(click.Group):
         command = super().get_command(ctx, name)
         if command is not None:
             return command
+        if name in LAZY_COMMANDS:
+            return _lazy_command(name)
         from grader.engine.spec import load_spec
         try:
             spec = load_spec(name)
@@ -40,7 +60,15 @@ class ExerciseGroup(click.Group):
             exercises = [s.name for s in all_specs()]
         except GraderError:
             exercises = []
-        return exercises + super().list_commands(ctx)
+        import importlib.util
+        lazy = []
+        for name, module in LAZY_COMMANDS.items():
+            try:
+                if importlib.util.find_spec(module) is not None:
+                    lazy.append(name)
+            except ImportError:
+                pass
+        return exercises + sorted(super().list_commands(ctx) + lazy)
 
     def resolve_command(self, ctx, args):
         name = args[0] if args else None
@@ -60,7 +88,11 @@ def _exercise_command(exercise: str, title: str) -> click.Command:
     @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
     @click.option("--lang", type=LANGS, default="en", show_default=True, help="Language of the feedback.")
     @click.option("--seed", type=int, default=None, help="Seed of the generated inputs (default: fixed).")
-    def command(submission, as_json, lang, seed):
+    @click.option("--bank", "bank_file", type=click.Path(dir_okay=False), default=None,
+                  help="Grade against this frozen case bank instead of the reference solutions "
+                       "(the default in a student pack).")
+    def command(submission, as_json, lang, seed, bank_file):
+        from grader import expected
         from grader.engine import report
         from grader.engine.runner import DEFAULT_SEED, grade
         from grader.engine.spec import load_spec
@@ -68,7 +100,9 @@ def _exercise_command(exercise: str, title: str) -> click.Command:
         path = Path(submission) if submission else Path.cwd() / "exercises"
         if not path.exists():
             raise UsageError(f"{path}: not found (run in the project folder, or pass --submission PATH)")
-        result = grade(spec, path, seed=DEFAULT_SEED if seed is None else seed)
+        source = expected.for_exercise(spec.name, bank_file=bank_file, seed=seed)
+        book = source.casebook(spec, DEFAULT_SEED if seed is None else seed) if source.kind == "bank" else None
+        result = grade(spec, path, casebook=book, seed=DEFAULT_SEED if seed is None else seed)
         if as_json:
             click.echo(report.render_json(result, lang))
         else:
@@ -101,18 +135,3 @@ def list_exercises(lang):
         for f in spec.functions:
             click.echo(f"    {f.name:<24} {f.points:g}")
 
-
-def _add_optional_commands() -> None:
-    try:
-        from grader.quiz.cli import quiz
-        main.add_command(quiz)
-    except ImportError:
-        pass
-    try:
-        from grader.batch.cli import batch
-        main.add_command(batch)
-    except ImportError:
-        pass
-
-
-_add_optional_commands()

@@ -12,11 +12,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, given, seed as hypothesis_seed, settings
 
-from grader import content
-from grader.content import FUNCTIONS
-from grader.engine.reference import magnitude, reference
+from grader.expected import FUNCTIONS
+
+# Hypothesis, the content modules and the reference are imported where they are
+# used: a bank-backed run (the student pack) needs none of them.
 
 @dataclass(frozen=True)
 class Case:
@@ -34,6 +34,7 @@ class Case:
     expected: object = None
     magnitude: np.ndarray | None = None
     raises: str | None = None
+    variants: tuple | None = field(default=None, compare=False, repr=False)   # bank: ((key, output), ...)
 
 
 @dataclass
@@ -45,6 +46,7 @@ class CaseBook:
     examples: int
     cases: dict[str, list[Case]] = field(default_factory=dict)
     packed_calls: dict = field(default_factory=dict, repr=False, compare=False)   # filled by runner
+    reference: object = field(default=None, repr=False, compare=False)   # grader.expected.Reference; None: solutions
 
 
 def _frozen(a) -> np.ndarray:
@@ -55,6 +57,7 @@ def _frozen(a) -> np.ndarray:
 
 def make_case(function: str, kind: str, label: str, args: dict) -> Case:
     """Run the reference on a copy of ``args`` and record its outcome."""
+    from grader.engine.reference import magnitude, reference
     order = FUNCTIONS[function].params
     args = {k: (_frozen(args[k]) if isinstance(args[k], np.ndarray) else args[k]) for k in order if k in args}
     copies = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in args.items()}
@@ -75,17 +78,20 @@ def make_case(function: str, kind: str, label: str, args: dict) -> Case:
 
 def lecture_cases(function: str) -> list[Case]:
     """The lecture's worked examples (../shared/API.md), where the function has one."""
+    from grader import content
     return [make_case(function, "lecture", e.en, e.args) for e in content.lecture(function)]
 
 
 def edge_cases(function: str) -> list[Case]:
+    from grader import content
     return [make_case(function, "edge", e.en, e.args) for e in content.edges(function)]
 
 
 # --------------------------------------------------------------- generated ---
 
-def hypothesis_settings(examples: int, shrink: bool) -> settings:
+def hypothesis_settings(examples: int, shrink: bool):
     """Deterministic and silent: no database, no deadline, no health checks."""
+    from hypothesis import HealthCheck, Phase, settings
     phases = [Phase.generate, Phase.shrink] if shrink else [Phase.generate]
     return settings(max_examples=examples, database=None, deadline=None, phases=phases,
                     suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
@@ -122,6 +128,9 @@ def _run_given(function: str, examples: int, seed: int, *, shrink: bool, body) -
     """Run ``body(args)`` on the inputs Hypothesis generates for ``function`` under
     ``seed``: the one recipe that drawing and shrinking both replay (a shrunk
     failure is found only if the replay draws the same inputs)."""
+    from hypothesis import given, seed as hypothesis_seed
+
+    from grader import content
 
     @hypothesis_settings(examples, shrink=shrink)
     @hypothesis_seed(seed)
@@ -168,6 +177,8 @@ def generated_cases(function: str, examples: int, seed: int) -> list[Case]:
 
 def build_casebook(spec, seed: int) -> CaseBook:
     """Every case of ``spec``'s functions, in grading order, with reference outcomes."""
+    from grader.expected import reference_solutions
+    reference_solutions()     # in a student pack: a one-line error instead of an ImportError
     book = CaseBook(exercise=spec.name, seed=seed, examples=spec.examples)
     for fn in spec.functions:
         edges = edge_cases(fn.name)

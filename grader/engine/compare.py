@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from grader.engine.cases import Case
-from grader.content import FUNCTIONS
+from grader.expected import FUNCTIONS
 from grader.sandbox import Outcome
 
 FORBIDDEN_WARNINGS = ("overflow", "invalid value", "divide by zero")

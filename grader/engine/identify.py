@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader import content
-from grader.content.kit import Misconception
-
-__all__ = ["Misconception", "for_function", "identify", "matching"]
+__all__ = ["Misconception", "for_function", "identify", "matching", "matching_case", "matching_stored"]
 
 
-def for_function(function: str) -> tuple[Misconception, ...]:
+def __getattr__(name: str):
+    if name == "Misconception":     # the content kit's class, re-exported without importing it eagerly
+        from grader.content.kit import Misconception
+        return Misconception
+    raise AttributeError(name)
+
+
+def for_function(function: str) -> tuple:
     """The misconceptions of one API function, in identification order."""
+    from grader import content
     return content.variants(function)
 
 
@@ -61,7 +66,7 @@ def _copy_args(args: dict) -> dict:
     return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in args.items()}
 
 
-def identify(function: str, args: dict, got, expected, *, rtol=1e-5, atol=1e-6) -> Misconception | None:
+def identify(function: str, args: dict, got, expected, *, rtol=1e-5, atol=1e-6):
     """The first misconception of `function` whose variant reproduces `got` on `args`.
 
     A variant counts when its output has got's shape, matches got within
@@ -74,9 +79,9 @@ def identify(function: str, args: dict, got, expected, *, rtol=1e-5, atol=1e-6) 
     return found[0] if found else None
 
 
-def matching(function: str, args: dict, got, expected, *, rtol=1e-5, atol=1e-6) -> list[Misconception]:
+def matching(function: str, args: dict, got, expected, *, rtol=1e-5, atol=1e-6) -> list:
     """Every misconception that reproduces `got` (see `identify`), in table order. Never raises."""
-    found: list[Misconception] = []
+    found: list = []
     try:
         got_arr = _numeric(got)
         if got_arr is None or not isinstance(args, dict):
@@ -99,3 +104,35 @@ def matching(function: str, args: dict, got, expected, *, rtol=1e-5, atol=1e-6) 
     except Exception:
         return found
     return found
+
+
+def matching_stored(case, got, *, rtol=1e-5, atol=1e-6) -> list:
+    """``matching`` for a case of a bank: the variants' outputs on ``case`` were
+    stored when the bank was made (only those that differ from the reference's),
+    so a wrong output is compared with them, and no variant runs. Never raises."""
+    from grader.expected import misconception
+    try:
+        got_arr = _numeric(got)
+        if got_arr is None:
+            return []
+        expected_arr = _numeric(case.expected)
+        if expected_arr is not None and _same(got_arr, expected_arr, rtol, atol):
+            return []
+        found = []
+        for key, out in case.variants or ():
+            out_arr = _numeric(out)
+            if out_arr is not None and _same(got_arr, out_arr, rtol, atol):
+                named = misconception(key)
+                if named is not None:
+                    found.append(named)
+        return found
+    except Exception:  # noqa: BLE001
+        return []
+
+
+def matching_case(case, got) -> list:
+    """The misconceptions reproducing ``got`` on ``case``: from the case's stored
+    variant outputs (a bank's case), else by running the variants."""
+    if case.variants is not None:
+        return matching_stored(case, got)
+    return matching(case.function, case.args, got, case.expected)

@@ -191,6 +191,15 @@ def is_kept(node: ast.stmt) -> bool:
     return False
 
 
+def is_grader_import(node: ast.stmt) -> bool:
+    """``from grader.notebook import check``: a student pack's check cell, never part of a submission."""
+    if isinstance(node, ast.Import):
+        return any(a.name == "grader" or a.name.startswith("grader.") for a in node.names)
+    if isinstance(node, ast.ImportFrom):
+        return node.level == 0 and (node.module or "").split(".")[0] == "grader"
+    return False
+
+
 def bound_names(node: ast.AST) -> list[str]:
     """The module-level names a top-level statement binds (``*`` for a star import)."""
     names: list[str] = []
@@ -337,6 +346,8 @@ def convert(data: bytes, name: str) -> Converted:
             text = "\n".join(lines[first - 1:node.end_lineno])
             if isinstance(node, ast.ImportFrom) and node.module == "__future__":
                 futures.append(text.strip())
+                continue
+            if is_grader_import(node):
                 continue
             if not is_kept(node):
                 not_run_count += 1

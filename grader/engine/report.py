@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 
-from grader import content
+from grader import expected as catalog   # functions, case labels, misconceptions (content or bank)
 from grader.engine.notebook import explain as explain_skipped, source_lines
 from grader.engine.results import ExerciseResult, FunctionResult
 
@@ -69,14 +69,20 @@ WORDS = {
            "depends": "{function} in {exercise} fails its own checks and this function uses it: "
                       "fix {function} in {exercise} first (euron-grade {exercise}).",
            "passed": "passed all {n} cases", "traceback": "Traceback (your code)",
-           "score": "Score", "seed": "seed", "protections": "Isolation"},
+           "score": "Score", "seed": "seed", "protections": "Isolation",
+           "public": "Checked {run} of the {total} public cases of the case bank ({file}, seed {seed}). "
+                     "Final grading adds generated inputs you have not seen.",
+           "bank": "case bank {file} sha256 {sha}, seed {seed}; grader {grader}, numpy {numpy}"},
     "ko": {"lecture": "강의 예제", "edge": "경계 사례", "generated": "생성된 입력",
            "shrunk": "실패하는 가장 작은 입력", "input": "입력", "expected": "기대값", "got": "반환값",
            "misconception": "예상되는 오개념", "hint": "힌트", "printed": "코드가 출력한 내용",
            "depends": "이 함수가 사용하는 {exercise}의 {function}가 자체 검사에서 실패합니다: "
                       "{exercise}의 {function}를 먼저 고치세요 (euron-grade {exercise}).",
            "passed": "{n}개 사례 모두 통과", "traceback": "Traceback (학생 코드)",
-           "score": "점수", "seed": "seed", "protections": "격리"},
+           "score": "점수", "seed": "seed", "protections": "격리",
+           "public": "케이스 뱅크({file}, seed {seed})의 공개 사례 {total}개 중 {run}개를 확인했습니다. "
+                     "최종 채점에서는 공개되지 않은 생성 입력도 검사합니다.",
+           "bank": "케이스 뱅크 {file} sha256 {sha}, seed {seed}; grader {grader}, numpy {numpy}"},
 }
 
 
@@ -211,7 +217,7 @@ def function_feedback(fr: FunctionResult, exercise: str, spec, lang: str) -> str
     kind = failure["case_kind"]
     label = failure.get("case_label") or ""
     kind_word = w["shrunk"] if kind == "shrunk" else w.get(kind, kind)
-    label = content.case_label(fr.name, label, lang)
+    label = catalog.case_label(fr.name, label, lang)
     head = f"[{kind_word}]" + (f" {label}" if label else "")
     code, params = failure["code"], failure.get("params") or {}
     lines = [head, f"{w['input']}: {failure['inputs']}"] if code != "missing" else []
@@ -244,7 +250,7 @@ def misconception_text(key: str | None, lang: str) -> str | None:
     """The sentence naming misconception ``key`` in ``lang``."""
     if key is None:
         return None
-    found = content.misconception(key)
+    found = catalog.misconception(key)
     if found is None:
         return key
     return found.ko if lang == "ko" else found.en
@@ -270,7 +276,8 @@ def document(result: ExerciseResult, lang: str) -> dict:
             "score": result.score, "max_score": result.max_score, "seed": result.seed, "lang": lang,
             "functions": functions, "versions": result.versions, "protections": result.protections,
             "load_error": load_text(result, spec, lang), "load": result.load, "output": result.output,
-            "source": result.source, "elapsed_s": result.elapsed_s}
+            "source": result.source, "expected_from": result.expected_from,
+            "public_checks": public_text(result, lang), "elapsed_s": result.elapsed_s}
 
 
 def function_line(fr: FunctionResult, color: bool = False) -> str:
@@ -292,13 +299,31 @@ def render_text(result: ExerciseResult, lang: str = "en", color: bool = False) -
             lines.append(_indent(feedback, "      "))
     if result.output.strip():
         lines.append(f"{w['printed']} (import):\n{_indent(result.output.rstrip(), '      ')}")
+    public = public_text(result, lang)
+    if public:
+        lines.append(public)
     lines.append(f"({_provenance(result, w)})")
     return "\n".join(lines)
+
+
+def public_text(result: ExerciseResult, lang: str) -> str | None:
+    """Graded against a case bank: how many public cases were checked, and that
+    final grading adds unseen ones (None when graded against the reference)."""
+    source = result.expected_from
+    if not source or source.get("kind") != "bank":
+        return None
+    run = sum(fr.cases_run for fr in result.functions)
+    return words(lang)["public"].format(run=run, total=source.get("public_cases", run),
+                                        file=source.get("file"), seed=source.get("seed"))
 
 
 def _provenance(result: ExerciseResult, w: dict) -> str:
     """'seed 20261129; grader 0.1.0, hypothesis 6.x, numpy 2.x': what reproduces the grading."""
     v = result.versions
+    if result.expected_from and result.expected_from.get("kind") == "bank":
+        s = result.expected_from
+        return w["bank"].format(file=s.get("file"), sha=str(s.get("sha256"))[:12], seed=s.get("seed"),
+                                grader=v.get("grader"), numpy=v.get("numpy"))
     return (f"{w['seed']} {result.seed}; grader {v.get('grader')}, "
             f"hypothesis {v.get('hypothesis')}, numpy {v.get('numpy')}")
 

@@ -39,6 +39,10 @@ class ExerciseResult:
 
     load: why the module could not be imported, as data (``kind``: timeout,
     died or error; ``type``, ``message``, ``traceback``), or None.
+    source: the file graded (``file``, ``kind`` py or notebook, what a notebook's
+    loading ``skipped``, how many statements were ``not_run``).
+    expected_from: None when graded against the reference solutions; for a case
+    bank, its file, sha256, seed and number of public cases.
     """
 
     exercise: str
@@ -52,6 +56,7 @@ class ExerciseResult:
     load: dict | None = None
     output: str = ""
     source: dict | None = None      # the file graded: {"file", "kind": "py"/"notebook", "skipped": [...], "not_run"}
+    expected_from: dict | None = None   # a case bank's provenance (``BankReference.describe``)
     elapsed_s: float = 0.0
 
     @property

@@ -5,18 +5,18 @@ import dataclasses
 import hashlib
 import os
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-import hypothesis
 import numpy as np
 
 import grader
-from grader.content import FUNCTIONS
+from grader.expected import FUNCTIONS
 from grader.engine import identify, notebook, report
 from grader.sandbox import wire
-from grader.engine.cases import Case, CaseBook, build_casebook, edge_cases, lecture_cases, make_case, shrink_failure
+from grader.engine.cases import Case, CaseBook, build_casebook, make_case, shrink_failure
 from grader.engine.compare import check
 from grader.errors import UsageError
 from grader.engine.results import ExerciseResult, FunctionResult
@@ -30,7 +30,11 @@ MAX_STAGED_BYTES = 4 << 20
 
 
 def versions() -> dict:
-    return {"grader": grader.__version__, "hypothesis": hypothesis.__version__, "numpy": np.__version__}
+    found = {"grader": grader.__version__, "numpy": np.__version__}
+    hypothesis = sys.modules.get("hypothesis")     # imported by the case book when it generated cases
+    if hypothesis is not None:
+        found["hypothesis"] = hypothesis.__version__
+    return found
 
 
 def resolve_submission(path: str | os.PathLike, spec: Spec) -> tuple[str, str]:
@@ -180,13 +184,21 @@ def _shrink(session: Session, spec: Spec, book: CaseBook, function: str):
     return (case, finding, outcome) if finding is not None else None
 
 
-def _dependency_failing(session: Session, spec: Spec, function: str) -> tuple[str, str] | None:
+def _reference(book: CaseBook):
+    """Where ``book``'s expected outputs come from (``grader.expected``)."""
+    if book.reference is not None:
+        return book.reference
+    from grader.expected import reference_solutions
+    return reference_solutions()
+
+
+def _dependency_failing(session: Session, spec: Spec, book: CaseBook, function: str) -> tuple[str, str] | None:
     """(exercise, function) of an earlier exercise's function that this one imports and that fails."""
     siblings = set((session.first_hello or {}).get("siblings", []))
     for exercise, dep in FUNCTIONS[function].depends_on:
         if exercise not in siblings:
             continue
-        cases = lecture_cases(dep) + edge_cases(dep)
+        cases = _reference(book).dependency_cases(dep)
         for case in cases:
             outcome = session.get().call(dep, dict(case.args), list(FUNCTIONS[dep].required),
                                          module=exercise)
@@ -201,7 +213,7 @@ def _identify(failures: list):
     for case, finding, _ in failures:
         if finding.got is None or case.raises is not None:
             continue
-        for m in identify.matching(case.function, case.args, finding.got, case.expected):  # copies per variant
+        for m in identify.matching_case(case, finding.got):  # copies per variant, or a bank's stored outputs
             votes.setdefault(m.key, [m, 0])[1] += 1
     if not votes:
         return None
@@ -239,13 +251,13 @@ def _grade_function(session: Session, spec: Spec, book: CaseBook, fspec: Functio
         return FunctionResult(fspec.name, True, fspec.points, fspec.points, cases_passed=passed,
                               cases_run=run, elapsed_s=time.monotonic() - started)
     case, finding, outcome = failures[0]
-    if case.kind == "generated" and not outcome.worker_lost:
+    if case.kind == "generated" and not outcome.worker_lost and _reference(book).shrinks:
         smaller = _shrink(session, spec, book, fspec.name)
         if smaller is not None:
             case, finding, outcome = smaller
             failures.insert(0, smaller)
     found = _identify(failures)
-    dependency = _dependency_failing(session, spec, fspec.name)
+    dependency = _dependency_failing(session, spec, book, fspec.name)
     return FunctionResult(
         fspec.name, False, 0.0, fspec.points,
         misconception=found.key if found else None,
@@ -319,7 +331,8 @@ def grade(spec: Spec, submission, *, casebook: CaseBook | None = None, seed: int
         result = ExerciseResult(exercise=spec.name, submission=shown or folder, score=0.0,
                                 max_score=spec.max_score, seed=book.seed, versions=versions(),
                                 protections=list(hello.get("protections", [])),
-                                output=str(hello.get("output", ""))[:2048], source=source.public)
+                                output=str(hello.get("output", ""))[:2048], source=source.public,
+                                expected_from=book.reference.describe() if book.reference is not None else None)
         if not hello.get("loaded"):
             result.load = _load_failure(spec, hello)
             result.functions = [FunctionResult(f.name, False, 0.0, f.points) for f in spec.functions]

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import yaml
 
-from grader.content import FUNCTIONS
+from grader.expected import FUNCTIONS
 from grader.engine.compare import Tolerance
 from grader.errors import SpecError
 from grader.sandbox import Limits
 
 SPEC_DIR = Path(__file__).resolve().parents[1] / "content" / "specs"
+PACK_SPEC_DIR = Path(__file__).resolve().parents[1] / "banks"   # a student pack: specs beside the banks
 SPEC_DIR_ENV = "EURON_GRADE_SPECS"
 
 
@@ -44,6 +45,7 @@ class Spec:
     examples: int
     limits: Limits
     path: str
+    bank_examples: int = 40      # generated inputs in the public case bank (euron-grade release)
 
     @property
     def max_score(self) -> float:
@@ -98,7 +100,7 @@ def _text(reader: _Reader, key: str) -> tuple[str, str]:
 
 def parse_spec(path: str, data) -> Spec:
     top = _Reader(path, data)
-    top.mapping({"name", "aliases", "title", "functions", "tolerance", "examples", "limits"},
+    top.mapping({"name", "aliases", "title", "functions", "tolerance", "examples", "bank_examples", "limits"},
                 {"name", "title", "functions"})
     name = top.get("name", str)
     aliases = top.get("aliases", list, [])
@@ -133,7 +135,8 @@ def parse_spec(path: str, data) -> Spec:
         raise top.fail("functions", "lists no function")
     return Spec(name=name, aliases=tuple(aliases), title_en=title_en, title_ko=title_ko,
                 functions=tuple(functions), tolerance=tolerance,
-                examples=top.get("examples", int, 50, minimum=0), limits=limits, path=path)
+                examples=top.get("examples", int, 50, minimum=0), limits=limits, path=path,
+                bank_examples=top.get("bank_examples", int, Spec.bank_examples, minimum=0))
 
 
 def load_spec_file(path: str | os.PathLike) -> Spec:
@@ -150,7 +153,9 @@ def load_spec_file(path: str | os.PathLike) -> Spec:
 
 
 def spec_dir() -> Path:
-    return Path(os.environ.get(SPEC_DIR_ENV) or SPEC_DIR)
+    if os.environ.get(SPEC_DIR_ENV):
+        return Path(os.environ[SPEC_DIR_ENV])
+    return SPEC_DIR if SPEC_DIR.is_dir() else PACK_SPEC_DIR
 
 
 def all_specs() -> list[Spec]:

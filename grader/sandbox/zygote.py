@@ -225,14 +225,16 @@ def _zygote_loop(listener: socket.socket, alive_fd: int) -> None:
 class Zygote:
     """The clean parent of every worker; see the module docstring."""
 
-    def __init__(self) -> None:
+    def __init__(self, fresh: bool = False) -> None:
+        """fresh: start the zygote as a new interpreter even when forking would do
+        (a Jupyter kernel's process has threads that a fork must not copy)."""
         self._dir = tempfile.mkdtemp(prefix="euron-grade-zygote-")
         os.chmod(self._dir, 0o700)
         self.address = os.path.join(self._dir, "zygote.sock")
         self._owner = os.getpid()
         self._proc = None
         self.kept: set[str] = set()
-        if "solutions" in sys.modules or "grader.reference" in sys.modules:
+        if fresh or "solutions" in sys.modules or "grader.engine.reference" in sys.modules:
             self._start_fresh()
         else:
             self._start_forked()
