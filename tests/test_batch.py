@@ -322,7 +322,7 @@ def test_bad_inputs_are_listed_and_the_run_goes_on(tmp_path):
     summary = (tmp_path / "out" / "summary.md").read_text()
     for needle in ("broken.zip: not a valid zip file", "work.ipynb: not a valid notebook",
                    "exercise1.py: is a symbolic link", "roster.csv:3: roster row has 1 fields",
-                   "roster.csv:5: roster row has an empty id", "nb\\_student: not on the roster"):
+                   "roster.csv:5: roster row has an empty id", "nb_student: not on the roster"):
         assert needle in summary, needle
     grades = read_grades(tmp_path / "out")
     assert grades["alice"]["name"] == "Alice Kim" and grades["alice"]["total"] == "10"

@@ -237,7 +237,7 @@ def lms_csv(results: ClassResults, lms: str) -> str:
 
 # -- Markdown safety ----------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>!&~|#+=\-{}])")
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<>!&~|#+=\-{}])|(?<![^\W_])_|_(?![^\W_])")
 
 
 def md_text(text) -> str:
@@ -246,7 +246,8 @@ def md_text(text) -> str:
     heading, list, emphasis, link, code span, table cell or HTML can come out
     of it, wherever on a line it is put."""
     one_line = " ".join(str(text).split())
-    escaped = _MD_SPECIAL.sub(r"\\\1", one_line)
+    # "_" inside a word (snake_case) cannot open or close emphasis: left as it is
+    escaped = _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), one_line)
     return re.sub(r"^(\d+)([.)])", r"\1\\\2", escaped)     # "1." would start an ordered list
 
 

@@ -78,6 +78,7 @@ def read_roster(path: str | os.PathLike) -> tuple[list[Student], list[Problem]]:
     if id_col is not None:
         name_col, email_col = _column(first, NAME_COLUMNS), _column(first, EMAIL_COLUMNS)
         width, rows = len(first), rows[1:]
+        needed = max(c for c in (id_col, name_col) if c is not None) + 1   # the email may be left off
     else:
         id_col, name_col, email_col, width = 0, 1, 2, None
     students: dict[str, Student] = {}
@@ -87,7 +88,7 @@ def read_roster(path: str | os.PathLike) -> tuple[list[Student], list[Problem]]:
         if width is None and len(cells) not in (2, 3):
             problems.append(Problem(None, where, f"roster row has {len(cells)} fields, expected id,name[,email]; skipped"))
             continue
-        if width is not None and len(cells) > width:
+        if width is not None and not (needed <= len(cells) <= width):
             problems.append(Problem(None, where, f"roster row has {len(cells)} fields, the header {width}; skipped"))
             continue
 
