@@ -85,9 +85,10 @@ class ClassResults:
 
 # -- helpers -----------------------------------------------------------------------
 
-def write_atomic(path: str | os.PathLike, data: bytes | str) -> None:
+def write_atomic(path: str | os.PathLike, data: bytes | str, fsync: bool = True) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename (nothing
-    is written when the file already holds exactly ``data``, as after --resume)."""
+    is written when the file already holds exactly ``data``, as after --resume).
+    ``fsync=False`` for files that ``--resume`` rewrites from the store anyway."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
@@ -101,7 +102,8 @@ def write_atomic(path: str | os.PathLike, data: bytes | str) -> None:
         with os.fdopen(fd, "wb") as f:
             f.write(raw)
             f.flush()
-            os.fsync(f.fileno())
+            if fsync:
+                os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
@@ -544,8 +546,8 @@ def write_gradebook(out_dir: str | os.PathLike, results: ClassResults, lms=()) -
     out = Path(out_dir)
     written = []
 
-    def put(rel: str, data) -> None:
-        write_atomic(out / rel, data)
+    def put(rel: str, data, fsync: bool = True) -> None:
+        write_atomic(out / rel, data, fsync)
         written.append(out / rel)
 
     put("grades.csv", grades_csv(results))
@@ -555,9 +557,11 @@ def write_gradebook(out_dir: str | os.PathLike, results: ClassResults, lms=()) -
     for st in results.students:
         name = names[st.id]
         md = feedback_markdown(results, st)
-        put(f"feedback/{name}.md", md)
-        put(f"feedback/{name}.html", html.page(f"Feedback for {st.id}", html.markdown_to_html(md)))
-        put(f"gradescope/{name}/results.json", gradescope_json(results, st))
+        # per-student files are not synced one by one: a power cut can at worst leave one
+        # torn, and --resume rewrites every file that differs from what the store gives
+        put(f"feedback/{name}.md", md, fsync=False)
+        put(f"feedback/{name}.html", html.page(f"Feedback for {st.id}", html.markdown_to_html(md)), fsync=False)
+        put(f"gradescope/{name}/results.json", gradescope_json(results, st), fsync=False)
     stats = class_stats(results)
     png = summary_png(results, stats)
     put("summary.md", summary_markdown(results, "summary.png" if png else None, stats))
