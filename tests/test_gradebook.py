@@ -34,8 +34,10 @@ def results():
         ("../evil", "exercise2"): {"score": 0, "max_score": 6, "load_error": None,
                                    "functions": [_fn("conv_forward", False, 0, 6, "conv_forward.pad_one_side", "died")]},
     }
-    students = [Student("../evil", submitted=True), Student("alice", "Alice Kim", "a@x.org", True, True),
-                Student("zoe", "Zoe", "z@x.org", True, False), Student("박지민", submitted=True)]
+    students = [Student("../evil", submitted=True, status="not_on_roster"),
+                Student("alice", "Alice Kim", "a@x.org", True, True, status="graded"),
+                Student("zoe", "Zoe", "z@x.org", True, False, status="absent"),
+                Student("박지민", submitted=True, status="not_on_roster")]
     reports = {k: f"# {k[1]}\n\nreport of {k[0]}\n" for k in res}
     problems = [Problem("zoe", "/class/zoe.zip", "not a valid zip file (corrupt or truncated)")]
     return ClassResults(columns=columns, students=students, results=res, reports=reports, problems=problems,
@@ -44,12 +46,13 @@ def results():
 
 def test_grades_csv(results):
     rows = list(csv.reader(io.StringIO(gradebook.grades_csv(results))))
-    assert rows[0] == ["student", "name", "exercise1.conv_output_size", "exercise1.same_padding",
-                       "exercise2.conv_forward", "total"]
-    table = {r[0]: r for r in rows[1:]}
-    assert table["alice"] == ["alice", "Alice Kim", "4", "2.5", "0", "6.5"]
-    assert table["zoe"] == ["zoe", "Zoe", "0", "0", "0", "0"]          # submitted nothing
-    assert table["박지민"][1:] == ["", "0", "2.5", "0", "2.5"]           # exercise2 missing: 0
+    assert rows[0] == ["student", "name", "email", "status", "exercise1.conv_output_size", "exercise1.same_padding",
+                       "exercise1 total", "exercise2.conv_forward", "exercise2 total", "total"]
+    assert rows[1] == ["Points Possible", "", "", "", "4", "2.5", "6.5", "6", "6", "12.5"]
+    table = {r[0]: r for r in rows[2:]}
+    assert table["alice"] == ["alice", "Alice Kim", "a@x.org", "graded", "4", "2.5", "6.5", "0", "0", "6.5"]
+    assert table["zoe"] == ["zoe", "Zoe", "z@x.org", "absent", "0", "0", "0", "0", "0", "0"]   # submitted nothing
+    assert table["박지민"][1:] == ["", "", "not_on_roster", "0", "2.5", "2.5", "0", "0", "2.5"]  # exercise2 missing
 
 
 def test_feedback_has_reports_notes_problems_and_missing(results):
@@ -58,7 +61,7 @@ def test_feedback_has_reports_notes_problems_and_missing(results):
     assert "**Total: 6.5 / 12.5**" in text
     assert "report of alice" in text and "taken from the notebook" in text
     zoe = gradebook.feedback_markdown(results, results.students[2])
-    assert "zoe.zip`: not a valid zip file" in zoe and "exercise1: nothing submitted" in zoe
+    assert "zoe.zip: not a valid zip file" in zoe and "exercise1: nothing submitted" in zoe
 
 
 def test_gradescope_schema(results):
@@ -73,11 +76,13 @@ def test_gradescope_schema(results):
 
 def test_summary(results):
     text = gradebook.summary_markdown(results)
-    assert "| 2 | exercise2.conv_forward | padding on one side (`conv_forward.pad_one_side`) |" in text
+    assert "| 2 | exercise2.conv_forward | `conv_forward.pad_one_side` | padding on one side |" in text
+    assert "| 1 | exercise1.conv_output_size | `timeout` |  |" in text
     assert "- 박지민: exercise1.conv_output_size: timed out" in text
     assert "- ../evil: exercise2.conv_forward: crashed" in text
     assert "- zoe (Zoe)" in text.split("## No submission")[1]
     assert "zoe.zip: not a valid zip file" in text
+    assert "| exercise1.same_padding | 2 | 0 | 100 % |" in text
 
 
 def test_write_gradebook_is_deterministic_atomic_and_stays_inside(tmp_path, results):
@@ -117,8 +122,9 @@ def test_roster_rows_and_problems(tmp_path):
     path.write_bytes("\ufeffid,name,email\nalice,Alice,alice@x.org\nbob,Bob\n,Nobody,n@x.org\n"
                      "alice,Again,a2@x.org\ncarl,Carl,not-an-email\n\n박지민,박지민,p@x.org\n".encode())
     students, problems = gradebook.read_roster(path)
-    assert [s.id for s in students] == ["alice", "박지민"] and students[0].name == "Alice"
-    assert [str(p).split(": ", 1)[0].rsplit(":", 1)[1] for p in problems] == ["3", "4", "5", "6"]
+    assert [s.id for s in students] == ["alice", "bob", "박지민"] and students[0].name == "Alice"
+    assert students[1].email == ""                           # the email is optional
+    assert [str(p).split(": ", 1)[0].rsplit(":", 1)[1] for p in problems] == ["4", "5", "6"]
     assert all(str(p).startswith(str(path)) for p in problems)
 
 

@@ -50,20 +50,29 @@ def _exercise_list(value: str | None) -> list[str] | None:
 @click.option("--exercises", default=None, help="Comma-separated exercises to grade (default: all).")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Parallel jobs (default: CPU count).")
 @click.option("--resume", is_flag=True, help="Grade only what the results store does not hold yet.")
+@click.option("--force", is_flag=True,
+              help="Grade into an output folder that holds an earlier run's results, from scratch.")
+@click.option("--lms", multiple=True, type=click.Choice(["canvas", "moodle"]),
+              help="Also write that LMS's grade-import CSV (grades-canvas.csv, grades-moodle.csv); repeatable.")
 @click.option("--seed", type=int, default=batch_mod.DEFAULT_SEED, show_default=True,
               help="Seed of the generated inputs (every student gets the same ones).")
 @click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True)
 @click.option("--scheduler", default=None, help="tcp://HOST:PORT of a Dask scheduler to grade on.")
-def batch(submissions, out, roster, exercises, jobs, resume, seed, lang, scheduler):
+def batch(submissions, out, roster, exercises, jobs, resume, force, lms, seed, lang, scheduler):
     """Grade a class: SUBMISSIONS holds one folder or .zip per student (or is a .zip of the class).
 
     \b
     euron-grade batch class/ --out graded/
     euron-grade batch class.zip --out graded/ --roster roster.csv --jobs 8
     euron-grade batch class/ --out graded/ --resume      # after an interruption
+    euron-grade batch class/ --out graded/ --force --lms canvas
+
+    Exit codes: 0 every submission graded, 1 some could not be (listed), 2 usage.
     """
+    if resume and force:
+        raise click.UsageError("--resume and --force do not go together")
     opts = batch_mod.Options(submissions=submissions, out=out, exercises=_exercise_list(exercises),
-                             roster=roster, jobs=jobs, resume=resume, seed=seed, lang=lang,
+                             roster=roster, jobs=jobs, resume=resume, force=force, lms=tuple(lms), seed=seed, lang=lang,
                              scheduler=scheduler)
     try:
         summary = batch_mod.run(opts, progress=_Printer())
@@ -79,3 +88,8 @@ def batch(submissions, out, roster, exercises, jobs, resume, seed, lang, schedul
     if summary.protections:
         click.echo("Protections: " + ", ".join(summary.protections) + ".")
     click.echo(f"Gradebook: {out / 'grades.csv'}")
+    if summary.not_graded:
+        click.echo(f"Not graded ({len(summary.not_graded)}):", err=True)
+        for student, why in summary.not_graded:
+            click.echo(f"  {student}: {why}", err=True)
+    sys.exit(summary.exit_code)

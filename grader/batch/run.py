@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Callable
 
 import grader
-from grader.batch import archive, gradebook
+from grader.batch import archive, gradebook, owner, roster as roster_mod
 from grader.sandbox import hardening
 from grader.errors import GraderError
 from grader.batch.store import Store, StoreError
@@ -69,6 +69,8 @@ class Options:
     roster: Path | None = None
     jobs: int = 0                       # 0: one per CPU
     resume: bool = False
+    force: bool = False
+    lms: tuple[str, ...] = ()
     seed: int = DEFAULT_SEED
     lang: str = "en"
     scheduler: str | None = None
@@ -121,6 +123,12 @@ class Summary:
     problems: list[archive.Problem]
     written: list[Path]
     protections: list[str]
+    not_graded: list[tuple[str, str]] = dataclasses.field(default_factory=list)   # (student, why)
+
+    @property
+    def exit_code(self) -> int:
+        """0: every submission graded; 1: some could not be (``not_graded``)."""
+        return 1 if self.not_graded else 0
 
 
 def student_uid(student: str) -> int:
@@ -143,22 +151,32 @@ def run(opts: Options, progress: Callable[[Progress], None] | None = None) -> Su
     except archive.ArchiveError as exc:
         raise BatchError(str(exc)) from None
     roster: list[gradebook.Student] = []
+    roster_problems: list[archive.Problem] = []
     if opts.roster is not None:
         try:
-            roster, roster_problems = gradebook.read_roster(opts.roster)
-        except ValueError as exc:
+            roster, roster_problems = roster_mod.read_roster(opts.roster)
+        except roster_mod.RosterError as exc:
             raise BatchError(str(exc)) from None
-        problems += roster_problems
     if not subs and not roster:
         raise BatchError(f"{opts.submissions}: no submissions found (expected one folder or .zip per student)")
     out = Path(opts.out)
     if _under(out, Path(opts.submissions)):     # the folder itself included
         raise BatchError(f"{out}: the output folder must not be inside the submissions")
+    for kind in opts.lms:
+        if kind not in gradebook.LMS_FORMATS:
+            raise BatchError(f"--lms {kind}: expected one of {', '.join(gradebook.LMS_FORMATS)}")
+    folder = owner.OutputFolder(out)
     try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise BatchError(f"{out}: cannot create the output folder ({exc.strerror})") from None
+        folder.acquire(resume=opts.resume, force=opts.force)
+    except owner.FolderError as exc:
+        raise BatchError(str(exc)) from None
+    with folder:
+        return _run_in(folder, opts, specs, subs, problems, roster, roster_problems, progress)
 
+
+def _run_in(folder: owner.OutputFolder, opts: Options, specs, subs, problems, roster, roster_problems,
+            progress) -> Summary:
+    out = folder.out
     try:
         store = Store(out)
     except StoreError as exc:
@@ -182,11 +200,21 @@ def run(opts: Options, progress: Callable[[Progress], None] | None = None) -> Su
         errors = 0
         if jobs:
             runner = _DaskRunner(opts, specs) if opts.scheduler else _LocalRunner(opts, specs)
-            errors, protections = runner.run(jobs, store, version, progress)
-        classres = _class_results(store, specs, subs, roster, problems)
-        written = gradebook.write_gradebook(out, classres)
-    return Summary(graded=sum(len(j.exercises) for j in jobs) - errors, skipped=skipped, errors=errors, students=len(classres.students),
-                   problems=problems, written=written, protections=protections)
+            # Everything the run makes on disk outside DIR lands in one recorded folder.
+            tmp = folder.start(uids=[student_uid(j.student) for j in jobs] if opts.confine else [])
+            saved, tempfile.tempdir = tempfile.tempdir, tmp
+            try:
+                errors, protections = runner.run(jobs, store, version, progress, on_process=folder.add_pid)
+            finally:
+                tempfile.tempdir = saved
+                folder.finish()
+        classres = _class_results(store, specs, subs, roster, problems, roster_problems)
+        written = gradebook.write_gradebook(out, classres, lms=opts.lms)
+    not_graded = [(st.id, classres.why.get(st.id, st.status)) for st in classres.students
+                  if st.status in gradebook.NOT_GRADED]
+    return Summary(graded=sum(len(j.exercises) for j in jobs) - errors, skipped=skipped, errors=errors,
+                   students=len(classres.students), problems=problems + roster_problems, written=written,
+                   protections=protections, not_graded=not_graded)
 
 
 def _under(path: Path, folder: Path) -> bool:
@@ -197,8 +225,9 @@ def _under(path: Path, folder: Path) -> bool:
         return False
 
 
-def _class_results(store: Store, specs, subs, roster, problems) -> gradebook.ClassResults:
-    """The gradebook's input: stored rows that match each student's current files."""
+def _class_results(store: Store, specs, subs, roster, problems, roster_problems=()) -> gradebook.ClassResults:
+    """The gradebook's input: stored rows that match each student's current files,
+    and each student's status (see ``gradebook.STATUSES``)."""
     hashes = {s.student: s.content_hash for s in subs}
     graded_files = {s.student: set(s.files) for s in subs}
     graded = {s.name for s in specs}
@@ -210,15 +239,31 @@ def _class_results(store: Store, specs, subs, roster, problems) -> gradebook.Cla
             results[(row.student, row.exercise)] = row.result
             reports[(row.student, row.exercise)] = row.report_md
     by_id = {st.id: st for st in roster}
-    students = []
-    for sid in sorted(set(by_id) | set(hashes)):
+    troubled = {p.student for p in problems if p.student}
+    students, why = [], {}
+    for sid in sorted(set(by_id) | set(hashes) | troubled):
         base = by_id.get(sid, gradebook.Student(sid))
-        students.append(dataclasses.replace(base, submitted=sid in hashes))
-    off_roster = [sid for sid in sorted(hashes) if roster and sid not in by_id]
-    problems = list(problems) + [archive.Problem(sid, sid, "not on the roster (graded anyway)") for sid in off_roster]
+        mine = [(e, r) for (s, e), r in results.items() if s == sid]
+        if sid not in hashes and sid not in troubled:
+            status = "absent"
+        elif any(not r.get("grader_error") for _, r in mine):
+            status = "not_on_roster" if roster and sid not in by_id else "graded"
+        elif mine:
+            status = "error"
+            why[sid] = "; ".join(f"{e}: {r['grader_error']}" for e, r in mine)[:300]
+        elif sid in troubled:
+            status = "unreadable"
+            why[sid] = "; ".join(str(p) for p in problems if p.student == sid)[:300]
+        else:
+            status = "empty"
+        students.append(dataclasses.replace(base, submitted=sid in hashes or sid in troubled, status=status))
+    ta_notes = list(roster_problems) + [archive.Problem(sid, sid, "not on the roster (graded anyway)")
+                                        for sid in sorted(hashes) if roster and sid not in by_id]
     columns = [gradebook.Column(s.name, f.name, f.points) for s in specs for f in s.functions]
     return gradebook.ClassResults(columns=columns, students=students, results=results, reports=reports,
-                                  problems=problems, notes={s.student: s.notes for s in subs if s.notes})
+                                  problems=list(problems), notes={s.student: s.notes for s in subs if s.notes},
+                                  ta_notes=ta_notes, why=why,
+                                  sources={s.student: s.files for s in subs})
 
 
 def _error_result(spec, message: str) -> dict:
@@ -459,9 +504,11 @@ class _LocalRunner:
         self.specs = {s.name: s for s in specs}
         self.width = opts.jobs if opts.jobs > 0 else (os.cpu_count() or 1)
 
-    def run(self, jobs: list[Job], store: Store, version: str, progress) -> tuple[int, list[str]]:
+    def run(self, jobs: list[Job], store: Store, version: str, progress, on_process=None) -> tuple[int, list[str]]:
         from grader.sandbox import Zygote
         zygote = Zygote()            # first: the reference is imported by the case books below
+        if on_process is not None:
+            on_process(zygote._pid)
         import grader.engine.report         # noqa: F401 - loaded once here, not in every job's process
         import grader.engine.runner         # noqa: F401
         stage_root = _stage_root()
@@ -542,7 +589,7 @@ class _DaskRunner:
         self.opts = opts
         self.specs = {s.name: s for s in specs}
 
-    def run(self, jobs: list[Job], store: Store, version: str, progress) -> tuple[int, list[str]]:
+    def run(self, jobs: list[Job], store: Store, version: str, progress, on_process=None) -> tuple[int, list[str]]:
         try:
             from distributed import Client, as_completed
         except ImportError:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 
@@ -328,6 +329,12 @@ def _provenance(result: ExerciseResult, w: dict) -> str:
             f"hypothesis {v.get('hypothesis')}, numpy {v.get('numpy')}")
 
 
+def code_fence(text: str) -> str:
+    """A Markdown backtick fence longer than any backtick run in ``text``."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
 def render_markdown(result: ExerciseResult, lang: str = "en", list_skipped: bool = True) -> str:
     """The same report as Markdown, for feedback files (``list_skipped`` false: what a
     notebook's loading skipped is listed elsewhere, once for all exercises)."""
@@ -348,7 +355,8 @@ def render_markdown(result: ExerciseResult, lang: str = "en", list_skipped: bool
         if fr.passed:
             lines.append(w["passed"].format(n=fr.cases_run))
         else:
-            lines += ["```", feedback, "```"]
+            fence = code_fence(feedback)   # student output cannot close it
+            lines += [fence, feedback, fence]
         lines.append("")
     lines.append(f"{_provenance(result, w)}.  ")
     if result.protections:

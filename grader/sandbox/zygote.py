@@ -23,6 +23,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,6 +32,8 @@ from grader.errors import GraderError
 from grader.sandbox import wire
 
 PR_SET_CHILD_SUBREAPER = 36
+PR_SET_NAME = 15
+ZYGOTE_NAME = b"euron-zygote"
 SIGNAL_NAMES = {signal.SIGSEGV: "segmentation fault", signal.SIGKILL: "killed",
                 signal.SIGXCPU: "CPU time limit", signal.SIGABRT: "aborted",
                 signal.SIGBUS: "bus error", signal.SIGFPE: "floating-point exception"}
@@ -125,6 +128,37 @@ def _kill_strays(workers: set[int]) -> None:
                 pass
 
 
+def _children() -> list[int]:
+    try:
+        with open(f"/proc/self/task/{os.getpid()}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+
+
+def _end_all(timeout_s: float = 3.0) -> None:
+    """Kill every worker and every process a student left (they come to us,
+    the subreaper, as their parents die), until none is left."""
+    deadline = time.monotonic() + timeout_s
+    quiet = 0
+    while time.monotonic() < deadline and quiet < 3:
+        children = _children()
+        quiet = quiet + 1 if not children else 0
+        for pid in children:
+            for kill in (os.killpg, os.kill):
+                try:
+                    kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+        while True:
+            try:
+                if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                    break
+            except ChildProcessError:
+                break
+        time.sleep(0.01)
+
+
 def _from_descendant(conn: socket.socket) -> bool:
     """True if the peer is one of our descendants (a worker or a process it
     started), or is gone. Without root, such a process runs as our uid and
@@ -152,9 +186,19 @@ def _zygote_loop(listener: socket.socket, alive_fd: int) -> None:
     except ImportError:
         pass
     try:   # orphans of students' processes come to us, and are reaped below
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        libc.prctl(PR_SET_NAME, ZYGOTE_NAME, 0, 0, 0)   # how a later run tells a live zygote
     except (OSError, AttributeError):
         pass
+    try:
+        _serve(listener, alive_fd)
+    finally:   # the grader is gone or done: nothing of the students' may outlive us
+        _end_all()
+
+
+def _serve(listener: socket.socket, alive_fd: int) -> None:
+    from grader.sandbox import worker
     workers: set[int] = set()
     statuses: dict[int, int] = {}
     while True:
@@ -250,6 +294,16 @@ class Zygote:
             try:
                 os.close(alive_w)
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
+                # A session of its own: a kill of the grader's process group leaves the
+                # zygote, which then ends every student process before it exits.
+                os.setsid()
+                keep = {listener.fileno(), alive_r}
+                for name in os.listdir("/proc/self/fd"):
+                    if int(name) > 2 and int(name) not in keep:
+                        try:
+                            os.close(int(name))
+                        except OSError:
+                            pass
                 _zygote_loop(listener, alive_r)
             except BaseException:  # noqa: BLE001
                 code = 1
