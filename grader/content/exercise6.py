@@ -53,11 +53,16 @@ LECTURE = {
 }
 
 
+def _i_ga(m: int) -> str:
+    """이 or 가 after the number m, by its last digit read aloud (영, 일, 삼, 육, 칠, 팔 end in a consonant)."""
+    return "이" if m % 10 in (0, 1, 3, 6, 7, 8) else "가"
+
+
 def _bias_cases(make, m: int) -> list[Example]:
     """The ValueError cases of a bias that should be (m,): make(b) -> the arguments."""
     b = floats("bias", m)
     return [
-        Example(f"b has shape ({m}, 1), not ({m},)", f"b의 shape가 ({m},)이 아니라 ({m}, 1)", make(b[:, None])),
+        Example(f"b has shape ({m}, 1), not ({m},)", f"b의 shape가 ({m},){_i_ga(m)} 아니라 ({m}, 1)", make(b[:, None])),
         Example(f"b has {m - 1} entries for {m} outputs", f"출력 {m}개에 b 원소 {m - 1}개", make(b[:-1])),
         Example(f"b has 1 entry for {m} outputs", f"출력 {m}개에 b 원소 1개", make(b[:1])),
         Example("b is 0-d (a scalar array)", "b가 0차원 (스칼라 배열)", make(np.array(1.5))),
@@ -235,7 +240,7 @@ def _fc_weights_not_transposed(x, w, b):
 
 @VARIANTS.add("fc_forward.weights_reshaped",
               en="Reshaped w (M, D) to (D, M) instead of transposing it, which scrambles the weights; use w.T.",
-              ko="w (M, D)를 전치하지 않고 (D, M)으로 reshape해서 가중치가 뒤섞였습니다. w.T를 쓰세요.")
+              ko="w (M, D)는 w.T로 전치해야 하는데 (D, M)으로 reshape해서 가중치가 뒤섞였습니다.")
 def _fc_weights_reshaped(x, w, b):
     w = kit.as_float(w)
     return _flat(x) @ w.reshape(w.shape[1], w.shape[0]) + kit.as_float(b)
