@@ -80,7 +80,7 @@ def _fc_edges() -> list[Example]:
                 dict(x=floats("g", 2, 1, 2, 2), w=floats("h", 4, 4), b=floats("i", 4))),
         Example("square weight matrix (M = D = 6), C=2, 1x3", "정사각 가중치 행렬 (M = D = 6), C=2, 1x3",
                 dict(x=floats("j", 3, 2, 1, 3), w=floats("k", 6, 6), b=floats("l", 6))),
-        Example("1x1 activation maps (N=2, C=5)", "1x1 activation map (N=2, C=5)",
+        Example("1x1 activation maps (N=2, C=5)", "1x1 activation map, 채널 5개 (N=2)",
                 dict(x=floats("m", 2, 5, 1, 1), w=floats("n", 3, 5), b=floats("o", 3))),
         Example("integer inputs (int64 x, w and b)", "정수 입력 (int64 x, w, b)",
                 dict(x=ints("p", 2, 2, 3, 3), w=ints("q", 4, 18), b=ints("r", 4))),
@@ -140,8 +140,8 @@ def _score_map_edges() -> list[Example]:
         Example("window has a 0 (0, 3)", "window에 0이 있음 (0, 3)", {**args, "window": (0, 3)}),
         Example("the window does not fit (7x3 window over a 6x7 input)", "window가 들어가지 않음 (6x7 입력에 7x3 window)",
                 {**args, "window": (7, 3), "w": floats("s", 4, 63)}),
-        Example("stride 0", "stride 0", {**args, "stride": 0}),
-        Example("stride -1", "stride -1", {**args, "stride": -1}),
+        Example("stride 0", "stride가 0", {**args, "stride": 0}),
+        Example("stride -1", "stride가 -1", {**args, "stride": -1}),
         Example("w has 12 columns but C*H*W = 18", "C*H*W = 18인데 w의 열이 12개", {**args, "w": w[:, :12]}),
     ]
     return e + _bias_cases(lambda bb: {**args, "b": bb}, 4)
