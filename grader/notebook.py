@@ -130,7 +130,7 @@ def check(*functions, lang: str = "ko", exercise: str | None = None) -> CheckRep
     from grader.engine.spec import load_spec
     from grader.sandbox import Zygote
     if not functions:
-        raise TypeError("check(function): name the function to check, e.g. check(max_pool_forward)")
+        raise TypeError("check(function): name the function to check, e.g. check(f) for a function f defined above")
     names = [getattr(fn, "__name__", str(fn)) for fn in functions]
     try:
         exercise = exercise or expected.FUNCTIONS[names[0]].exercise

@@ -210,7 +210,7 @@ ignored) as your instructor says.
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False),
               help="Folder to write the student pack into (must not exist or be empty).")
 @click.option("--exercises", "exercises", default=None,
-              help="Comma-separated exercises to release (default: all), e.g. exercise2,exercise3.")
+              help="Comma-separated exercise names to release (default: all; `euron-grade list` names them).")
 @click.option("--seed", type=int, default=BANK_SEED, show_default=True,
               help="Seed of the bank's generated cases (keep the course seed for final grading).")
 @click.option("--wheel/--no-wheel", default=True, show_default=True, help="Also build dist/*.whl.")

@@ -42,11 +42,13 @@ FUNCTIONS = {
     "exercise3": ("max_pool_forward", "avg_pool_forward", "global_avg_pool"),
     "exercise4": ("relu", "residual_block_forward"),
     "exercise5": ("sigmoid", "se_block_forward"),
+    "exercise6": ("fc_forward", "fc_to_conv", "fc_score_map"),
 }
 EXERCISE_OF = {f: ex for ex, fs in FUNCTIONS.items() for f in fs}
 RTOL, ATOL = 1e-5, 1e-6          # API.md's defaults
 KEEPS_INT = {"relu", "max_pool_forward"}
 INT_RESULT = set(FUNCTIONS["exercise1"])
+TUPLE_RESULT = {"fc_to_conv"}    # a tuple of arrays, a pure rearrangement: compared exactly
 
 
 def _fail_set(entry, key="fail"):
@@ -244,6 +246,45 @@ INVALID = {
     ],
 }
 INVALID["avg_pool_forward"] = INVALID["max_pool_forward"]
+
+# exercise6, drawn after the tables above so that theirs stay as they were
+_fc_x, _fc_w, _fc_b = _f(2, 3, 2, 4), _f(5, 24), _f(5)
+VALID.update({
+    "fc_forward": [((_fc_x, _fc_w, _fc_b), {}), ((_f(3, 6), _f(2, 6), _f(2)), {}),
+                   ((_f(2, 1, 2, 2), _f(4, 4), _f(4)), {}), ((_f(1, 5, 1, 1), _f(3, 5), _f(3)), {}),
+                   ((_i(2, 2, 3, 3), _i(4, 18), _i(4)), {}), ((_f(1, 2, 3, 3), _f(1, 18), _f(1)), {})],
+    "fc_to_conv": [((_fc_w, _fc_b, (3, 2, 4)), {}), ((_f(1, 6), _f(1), (2, 3, 1)), {}),
+                   ((_f(4, 6), _f(4), (6, 1, 1)), {}), ((_i(3, 12), _i(3), (3, 2, 2)), {}),
+                   ((_f(2, 8), _i(2), (2, 2, 2)), {})],
+    "fc_score_map": [((_f(2, 3, 6, 7), _f(4, 18), _f(4), (2, 3)), {"stride": 1}),
+                     ((_f(1, 2, 7, 8), _f(3, 18), _f(3), (3, 3)), {"stride": 2}),
+                     ((_f(2, 1, 8, 9), _f(2, 4), _f(2), (2, 2)), {"stride": 3}),
+                     ((_f(2, 2, 3, 4), _f(3, 24), _f(3), (3, 4)), {"stride": 1}),
+                     ((_i(2, 2, 5, 5), _i(3, 8), _i(3), (2, 2)), {"stride": 2}),
+                     ((_LECTURE_X, _LECTURE_W.reshape(1, 9), np.zeros(1), (3, 3)), {"stride": 1})],
+})
+_sm_x, _sm_w, _sm_b = _f(2, 3, 6, 7), _f(4, 18), _f(4)
+INVALID.update({
+    "fc_forward": [((_fc_x[0], _fc_w, _fc_b), {}), ((_fc_x[None], _fc_w, _fc_b), {}),
+                   ((_fc_x, _fc_w[:, :23], _fc_b), {}), ((_fc_x, _fc_w, _fc_b[:, None]), {}),
+                   ((_fc_x, _fc_w, _fc_b[:1]), {}), ((_fc_x, _fc_w, np.array(1.0)), {}),
+                   ((_fc_x, _f(5, 3, 8), _fc_b), {})],
+    "fc_to_conv": [((_fc_w, _fc_b, (3, 8)), {}), ((_fc_w, _fc_b, (1, 3, 2, 4)), {}),
+                   ((_fc_w, _fc_b, (3, 0, 4)), {}), ((_fc_w, _fc_b, (-3, -2, 4)), {}),
+                   ((_fc_w, _fc_b, (5, 2, 2)), {}), ((_fc_w, _fc_b[:4], (3, 2, 4)), {}),
+                   ((_fc_w, _fc_b[:1], (3, 2, 4)), {}), ((_fc_w, np.array(0.5), (3, 2, 4)), {}),
+                   ((_fc_w.reshape(5, 3, 8), _fc_b, (3, 2, 4)), {})],
+    "fc_score_map": [((_sm_x[0], _sm_w, _sm_b, (2, 3)), {"stride": 1}),
+                     ((_sm_x, _sm_w, _sm_b, (2,)), {"stride": 1}),
+                     ((_sm_x, _sm_w, _sm_b, (3, 2, 3)), {"stride": 1}),
+                     ((_sm_x, _sm_w, _sm_b, (0, 3)), {"stride": 1}),
+                     ((_sm_x, _f(4, 63), _sm_b, (7, 3)), {"stride": 1}),
+                     ((_sm_x, _sm_w, _sm_b, (2, 3)), {"stride": 0}),
+                     ((_sm_x, _sm_w, _sm_b, (2, 3)), {"stride": -1}),
+                     ((_sm_x, _sm_w[:, :12], _sm_b, (2, 3)), {"stride": 1}),
+                     ((_sm_x, _sm_w, _sm_b[:1], (2, 3)), {"stride": 1}),
+                     ((_sm_x, _sm_w, np.array(2.0), (2, 3)), {"stride": 1})],
+})
 PARAMS = {  # parameter names in API order (for misconceptions.identify's args dict)
     "conv_output_size": ("n", "f", "stride", "padding"), "same_padding": ("f",),
     "conv_param_count": ("f", "c_in", "c_out", "bias"), "conv_forward": ("x", "w", "b", "stride", "padding"),
@@ -251,6 +292,8 @@ PARAMS = {  # parameter names in API order (for misconceptions.identify's args d
     "avg_pool_forward": ("x", "size", "stride"), "global_avg_pool": ("x",), "relu": ("x",),
     "residual_block_forward": ("x", "w1", "b1", "w2", "b2", "stride", "ws", "bs"), "sigmoid": ("x",),
     "se_block_forward": ("x", "w1", "b1", "w2", "b2"),
+    "fc_forward": ("x", "w", "b"), "fc_to_conv": ("w", "b", "input_shape"),
+    "fc_score_map": ("x", "w", "b", "window", "stride"),
 }
 
 
@@ -314,6 +357,9 @@ def _problems_valid(name, fn, args, kwargs):
         elif got != expected:
             problems.append(f"returned {got}, expected {expected}")
         return problems
+    if name in TUPLE_RESULT:
+        return problems + _tuple_problems(got, expected, [a for a in list(args) + list(kwargs.values())
+                                                          if isinstance(a, np.ndarray)])
     if type(got) is not np.ndarray:
         return problems + [f"returned {type(got).__name__}, expected numpy.ndarray"]
     if got.shape != expected.shape:
@@ -336,6 +382,25 @@ def _problems_valid(name, fn, args, kwargs):
         if not (err <= bound).all():
             k = np.unravel_index(np.argmax(err - bound), err.shape)
             problems.append(f"value at {k}: got {g[k]!r}, expected {e[k]!r}")
+    return problems
+
+
+def _tuple_problems(got, expected, inputs):
+    """A tuple of new arrays equal to the reference's, each keeping its dtype or float64."""
+    if not isinstance(got, tuple) or len(got) != len(expected):
+        return [f"returned {type(got).__name__}, expected a tuple of {len(expected)} arrays"]
+    problems = []
+    for k, (g, e) in enumerate(zip(got, expected)):
+        if type(g) is not np.ndarray:
+            problems.append(f"item {k}: {type(g).__name__}, expected numpy.ndarray")
+        elif g.shape != e.shape:
+            problems.append(f"item {k}: shape {g.shape}, expected {e.shape}")
+        elif g.dtype not in (e.dtype, np.dtype(np.float64)):
+            problems.append(f"item {k}: dtype {g.dtype}, expected {e.dtype} or float64")
+        elif not np.array_equal(g, e):
+            problems.append(f"item {k}: values differ")
+        elif any(np.shares_memory(g, a) for a in inputs):
+            problems.append(f"item {k}: a view of an input, not a new array")
     return problems
 
 

@@ -16,8 +16,7 @@ from hypothesis import strategies as st
 from grader.content import all_variants
 from grader.engine.identify import Misconception, for_function, identify
 
-MISCONCEPTIONS = all_variants()
-from solutions import exercise1, exercise2, exercise3, exercise4, exercise5
+from solutions import exercise1, exercise2, exercise3, exercise4, exercise5, exercise6
 
 REFERENCE = {
     "conv_output_size": exercise1.conv_output_size,
@@ -32,7 +31,11 @@ REFERENCE = {
     "residual_block_forward": exercise4.residual_block_forward,
     "sigmoid": exercise5.sigmoid,
     "se_block_forward": exercise5.se_block_forward,
+    "fc_forward": exercise6.fc_forward,
+    "fc_score_map": exercise6.fc_score_map,
 }
+# fc_to_conv returns a tuple of arrays: its variants are checked in tests/test_exercise6.py.
+MISCONCEPTIONS = tuple(m for m in all_variants() if m.function in REFERENCE)
 BY_KEY = {m.key: m for m in MISCONCEPTIONS}
 HANGUL = re.compile("[\uac00-\ud7a3]")
 
@@ -106,6 +109,9 @@ DEFAULTS = {
     "residual_block_forward": _residual_args,
     "sigmoid": lambda: {"x": np.array([[-800.0, -3.0, -0.5, 0.0], [0.25, 2.0, 7.5, 800.0]])},
     "se_block_forward": _se_args,
+    "fc_forward": lambda: {"x": _ints((2, 3, 2, 2), 24), "w": _normal((4, 12), 25), "b": _normal((4,), 26)},
+    "fc_score_map": lambda: {"x": _normal((2, 3, 6, 7), 27), "w": _normal((3, 18), 28), "b": _normal((3,), 29),
+                             "window": (2, 3), "stride": 2},
 }
 
 # Keys whose variant is only diagnostic on a particular input.
@@ -123,6 +129,8 @@ SPECIAL = {
     "global_avg_pool.integer_accumulator": lambda: _int_input({"x": _ints((2, 3, 4, 5), 23)}),
     "residual_block_forward.projection_ignored": lambda: _residual_args(stride=1, c=3, f=3),
     "se_block_forward.weights_not_transposed": lambda: _se_args(c_r=4),
+    "fc_forward.weights_not_transposed": lambda: {"x": _ints((2, 1, 2, 2), 24), "w": _normal((4, 4), 25),
+                                                  "b": _normal((4,), 26)},
 }
 
 

@@ -37,6 +37,11 @@ API = {
             {},
         ),
     },
+    "exercise6": {
+        "fc_forward": ((np.ones((2, 1, 2, 2)), np.ones((3, 4)), np.zeros(3)), {}),
+        "fc_to_conv": ((np.ones((3, 4)), np.zeros(3), (1, 2, 2)), {}),
+        "fc_score_map": ((np.ones((1, 1, 3, 3)), np.ones((3, 4)), np.zeros(3), (2, 2)), {"stride": 1}),
+    },
 }
 
 FUNCTIONS = [(module, name) for module, functions in API.items() for name in functions]

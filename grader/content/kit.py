@@ -23,10 +23,8 @@ import numpy as np
 from hypothesis import strategies as st
 from numpy.lib.stride_tricks import sliding_window_view
 
-ARRAY_ARGS_ABS = "abs"   # magnitude: the reference applied to |inputs|
-X_ABS = "x_abs"          # magnitude: |x|
-ONE = "one"              # magnitude: 1
-EXACT = "exact"          # integers, compared exactly
+from grader.engine.magnitude import ARRAY_ARGS_ABS, EXACT, ONE, X_ABS  # noqa: F401  (content modules use kit.EXACT ...)
+                         # (such an array may keep its input's dtype, or be float64)
 
 
 @dataclass(frozen=True)
@@ -34,7 +32,7 @@ class Function:
     """One function of the contract (../shared/API.md).
 
     params: every parameter in order; required: those without a default.
-    returns: "int" or "array".
+    returns: "int", "array", or "tuple" (a tuple of arrays, named by ``outputs``).
     depends_on: (exercise, function) pairs it builds on, named in feedback
     when one of them fails.
     warnings_checked: the call must not emit overflow/invalid/divide warnings.
@@ -50,6 +48,7 @@ class Function:
     depends_on: tuple[tuple[str, str], ...] = ()
     warnings_checked: bool = False
     exercise: str = ""
+    outputs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

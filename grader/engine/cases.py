@@ -23,7 +23,8 @@ class Case:
     """One call of one function, and what the reference does with it.
 
     args: parameter name -> value (arrays are read-only).
-    expected: the reference's return value, or None when it raises ValueError.
+    expected: the reference's return value (a tuple of arrays for a "tuple" function),
+    or None when it raises ValueError; magnitude likewise, one per array.
     raises: the reference's ValueError message when the input is invalid.
     """
 
@@ -32,7 +33,7 @@ class Case:
     label: str
     args: dict
     expected: object = None
-    magnitude: np.ndarray | None = None
+    magnitude: np.ndarray | tuple | None = None
     raises: str | None = None
     variants: tuple | None = field(default=None, compare=False, repr=False)   # bank: ((key, output), ...)
 
@@ -70,6 +71,10 @@ def make_case(function: str, kind: str, label: str, args: dict) -> Case:
     if FUNCTIONS[function].returns == "array":
         expected = _frozen(expected)
         m = _frozen(magnitude(function, args, expected))
+        return Case(function, kind, label, args, expected=expected, magnitude=m)
+    if FUNCTIONS[function].returns == "tuple":
+        expected = tuple(_frozen(e) for e in expected)
+        m = tuple(_frozen(a) for a in magnitude(function, args, expected))
         return Case(function, kind, label, args, expected=expected, magnitude=m)
     return Case(function, kind, label, args, expected=expected)
 

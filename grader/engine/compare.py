@@ -12,6 +12,7 @@ import numpy as np
 
 from grader.engine.cases import Case
 from grader.expected import FUNCTIONS
+from grader.engine.magnitude import EXACT
 from grader.sandbox import Outcome
 
 FORBIDDEN_WARNINGS = ("overflow", "invalid value", "divide by zero")
@@ -67,28 +68,65 @@ def check(case: Case, outcome: Outcome, tol: Tolerance) -> Finding | None:
         if got != case.expected:
             return Finding("int_value", {"expected": case.expected, "got": got}, got=got)
         return None
+    if info.returns == "tuple":
+        return _check_tuple(case, outcome, value, tol)
+    finding = _check_array(case, value, case.expected, case.magnitude, tol)
+    return finding if finding is not None else check_side_effects(case, outcome)
+
+
+def _check_tuple(case: Case, outcome: Outcome, value: dict, tol: Tolerance) -> Finding | None:
+    """A tuple of arrays (``Function.outputs`` names them): its length, then each
+    array through the array ladder; a finding on item k carries ``item`` and ``output``."""
+    names = FUNCTIONS[case.function].outputs
+    count = len(case.expected)
+    items = value.get("items") if value.get("kind") == "tuple" else None
+    wanted = {"count": count, "names": ", ".join(names)}
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        return Finding("not_tuple", {"type": value.get("type"), **wanted})
+    if len(items) != count:
+        return Finding("tuple_length", {"length": len(items), **wanted})
+    got = tuple(i.get("array") if i.get("kind") == "array" else None for i in items)
+    for k, (item, expected, magnitude) in enumerate(zip(items, case.expected, case.magnitude)):
+        finding = _check_array(case, item, expected, magnitude, tol)
+        if finding is not None:
+            finding.params.update(item=k, output=names[k] if k < len(names) else str(k))
+            finding.got = got if finding.got is not None else None   # the whole tuple, for identify
+            return finding
+    return check_side_effects(case, outcome)
+
+
+def _check_array(case: Case, value: dict, expected: np.ndarray, magnitude: np.ndarray,
+                 tol: Tolerance) -> Finding | None:
+    """The first thing wrong with one returned array (None: right kind, shape, dtype and values)."""
+    info = FUNCTIONS[case.function]
+    kind = value.get("kind")
     if kind in ("array_bad_dtype", "array_too_large"):
         shape = tuple(value.get("shape") or ())
-        if shape != tuple(case.expected.shape):
-            return Finding("shape", {"expected": tuple(case.expected.shape), "got": shape})
+        if shape != tuple(expected.shape):
+            return Finding("shape", {"expected": tuple(expected.shape), "got": shape})
         code = "bad_dtype" if kind == "array_bad_dtype" else "too_large"
         return Finding(code, {"dtype": value.get("dtype"), "shape": shape})
-    if kind != "array":
+    if kind != "array" or not isinstance(value.get("array"), np.ndarray):
         return Finding("not_array", {"type": value.get("type"), "dtype": value.get("dtype")})
     got = value["array"]
-    expected = case.expected
     if got.shape != expected.shape:
         return Finding("shape", {"expected": tuple(expected.shape), "got": tuple(got.shape)}, got=got)
-    float_expected = _any_float64(case.args)
-    if float_expected and got.dtype != np.float64:
-        return Finding("dtype_float64", {"got": str(got.dtype)}, got=got)
-    if not float_expected and not np.issubdtype(got.dtype, np.floating):
-        int_inputs = [v.dtype for v in case.args.values() if isinstance(v, np.ndarray)]
-        if not (info.keeps_int_dtype and got.dtype in int_inputs):
-            return Finding("dtype_int_input", {"got": str(got.dtype)}, got=got)
+    exact = info.magnitude == EXACT
+    if exact:     # a pure rearrangement: the input's dtype kept, or float64
+        if got.dtype not in (expected.dtype, np.dtype(np.float64)):
+            return Finding("dtype_exact", {"got": str(got.dtype), "expected": str(expected.dtype)}, got=got)
+    else:
+        float_expected = _any_float64(case.args)
+        if float_expected and got.dtype != np.float64:
+            return Finding("dtype_float64", {"got": str(got.dtype)}, got=got)
+        if not float_expected and not np.issubdtype(got.dtype, np.floating):
+            int_inputs = [v.dtype for v in case.args.values() if isinstance(v, np.ndarray)]
+            if not (info.keeps_int_dtype and got.dtype in int_inputs):
+                return Finding("dtype_int_input", {"got": str(got.dtype)}, got=got)
+    atol, rtol = (0.0, 0.0) if exact else (tol.atol, tol.rtol)
     with np.errstate(all="ignore"):    # the common case, in three array operations
-        if (np.abs(got - expected) <= tol.atol + tol.rtol * case.magnitude).all():
-            return check_side_effects(case, outcome)
+        if (np.abs(got - expected) <= atol + rtol * magnitude).all():
+            return None
     got_f = got.astype(np.float64)
     exp_f = expected.astype(np.float64)
     finite = np.isfinite(exp_f)
@@ -98,14 +136,14 @@ def check(case: Case, outcome: Outcome, tol: Tolerance) -> Finding | None:
         return Finding("nonfinite", {"index": index, "got": float(got_f[index])}, got=got)
     with np.errstate(all="ignore"):
         err = np.abs(got_f - exp_f)
-        allowed = tol.atol + tol.rtol * case.magnitude
+        allowed = atol + rtol * magnitude
         wrong = finite & (err > allowed) | (~finite & (got_f != exp_f) & ~(np.isnan(got_f) & np.isnan(exp_f)))
     if wrong.any():
         index = tuple(int(i) for i in np.argwhere(wrong)[0])
         return Finding("values", {"index": index, "expected": float(exp_f[index]), "got": float(got_f[index]),
                                   "count": int(wrong.sum()), "total": int(wrong.size),
                                   "max_error": float(np.nanmax(np.where(finite, err, 0)))}, got=got)
-    return check_side_effects(case, outcome)
+    return None
 
 
 def check_side_effects(case: Case, outcome: Outcome) -> Finding | None:

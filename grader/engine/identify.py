@@ -47,8 +47,20 @@ def _numeric(value) -> np.ndarray | None:
     return arr
 
 
-def _same(a: np.ndarray, ref: np.ndarray, rtol: float, atol: float) -> bool:
-    """a matches ref: same shape, and |a - ref| <= atol + rtol * max(|ref|, 1) everywhere."""
+def _values(value):
+    """``_numeric`` of value, or of each item of a tuple (None when one is not numeric)."""
+    if isinstance(value, tuple):
+        items = tuple(_numeric(v) for v in value)
+        return None if any(i is None for i in items) else items
+    return _numeric(value)
+
+
+def _same(a, ref, rtol: float, atol: float) -> bool:
+    """a matches ref: same shape, and |a - ref| <= atol + rtol * max(|ref|, 1) everywhere
+    (tuples: item by item)."""
+    if isinstance(a, tuple) or isinstance(ref, tuple):
+        return (isinstance(a, tuple) and isinstance(ref, tuple) and len(a) == len(ref)
+                and all(_same(x, y, rtol, atol) for x, y in zip(a, ref)))
     if a.shape != ref.shape:
         return False
     if a.dtype.kind in "iu" and ref.dtype.kind in "iu":
@@ -72,7 +84,7 @@ def identify(function: str, args: dict, got, expected, *, rtol=1e-5, atol=1e-6):
     A variant counts when its output has got's shape, matches got within
     |got - v| <= atol + rtol * max(|v|, 1) (exactly for integers), and differs
     from `expected` on this case. Returns None when nothing matches, when got
-    is already correct, or when got is not a number or a numeric array.
+    is already correct, or when got is not a number, a numeric array or a tuple of them.
     Never raises.
     """
     found = matching(function, args, got, expected, rtol=rtol, atol=atol)
@@ -83,10 +95,10 @@ def matching(function: str, args: dict, got, expected, *, rtol=1e-5, atol=1e-6) 
     """Every misconception that reproduces `got` (see `identify`), in table order. Never raises."""
     found: list = []
     try:
-        got_arr = _numeric(got)
+        got_arr = _values(got)
         if got_arr is None or not isinstance(args, dict):
             return []
-        expected_arr = _numeric(expected)
+        expected_arr = _values(expected)
         if expected_arr is not None and _same(got_arr, expected_arr, rtol, atol):
             return []
         for m in for_function(function):
@@ -95,7 +107,7 @@ def matching(function: str, args: dict, got, expected, *, rtol=1e-5, atol=1e-6) 
                     out = m.variant(**_copy_args(args))
             except Exception:
                 continue
-            out_arr = _numeric(out)
+            out_arr = _values(out)
             if out_arr is None or not _same(got_arr, out_arr, rtol, atol):
                 continue
             if expected_arr is not None and _same(expected_arr, out_arr, rtol, atol):
@@ -112,15 +124,15 @@ def matching_stored(case, got, *, rtol=1e-5, atol=1e-6) -> list:
     so a wrong output is compared with them, and no variant runs. Never raises."""
     from grader.expected import misconception
     try:
-        got_arr = _numeric(got)
+        got_arr = _values(got)
         if got_arr is None:
             return []
-        expected_arr = _numeric(case.expected)
+        expected_arr = _values(case.expected)
         if expected_arr is not None and _same(got_arr, expected_arr, rtol, atol):
             return []
         found = []
         for key, out in case.variants or ():
-            out_arr = _numeric(out)
+            out_arr = _values(out)
             if out_arr is not None and _same(got_arr, out_arr, rtol, atol):
                 named = misconception(key)
                 if named is not None:

@@ -11,7 +11,7 @@ from typing import Callable
 import numpy as np
 
 from grader.content import FUNCTIONS
-from grader.content.kit import ONE, X_ABS
+from grader.engine.magnitude import EXACT, ONE, X_ABS
 
 
 def reference(name: str) -> Callable:
@@ -20,9 +20,18 @@ def reference(name: str) -> Callable:
     return getattr(importlib.import_module(f"solutions.{info.exercise}"), name)
 
 
-def magnitude(name: str, args: dict, expected: np.ndarray) -> np.ndarray:
-    """The m of API.md's tolerance rule: |got - expected| <= atol + rtol * m."""
+def magnitude(name: str, args: dict, expected):
+    """The m of API.md's tolerance rule: |got - expected| <= atol + rtol * m
+    (a tuple of them when ``expected`` is a tuple of arrays)."""
     kind = FUNCTIONS[name].magnitude
+    if isinstance(expected, tuple):
+        if kind == EXACT:
+            return tuple(np.zeros(e.shape) for e in expected)
+        abs_args = {k: (np.abs(v.astype(float)) if isinstance(v, np.ndarray) else v) for k, v in args.items()}
+        return tuple(np.maximum(np.abs(np.asarray(m, dtype=float)), np.abs(e.astype(float)))
+                     for m, e in zip(reference(name)(**abs_args), expected))
+    if kind == EXACT:
+        return np.zeros(expected.shape)
     if kind == ONE:
         m = np.ones_like(expected, dtype=float)
     elif kind == X_ABS:

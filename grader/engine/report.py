@@ -36,6 +36,11 @@ MESSAGES = {
         "modified_input": "{function} modified its input array {name}; work on a copy instead.",
         "warning": "{function} emitted a RuntimeWarning ({message}); make it numerically stable.",
         "load": "{module}.py could not be imported: {message}",
+        "not_tuple": "{function} returned a {type}; return a tuple of {count} arrays ({names}).",
+        "tuple_length": "{function} returned a tuple of {length} values; return a tuple of {count} arrays ({names}).",
+        "dtype_exact": "{function} returned dtype {got}; it only rearranges its input, so keep the input's dtype "
+                       "{expected} (or return float64).",
+        "item": "In {output} (index {item} of the returned tuple): {message}",
     },
     "ko": {
         "missing": "{module}.py에 {function} 함수가 정의되어 있지 않습니다.",
@@ -60,6 +65,12 @@ MESSAGES = {
         "modified_input": "{function}가 입력 배열 {name}을 수정했습니다. 복사본을 사용하세요.",
         "warning": "{function}에서 RuntimeWarning이 발생했습니다 ({message}). 수치적으로 안정적으로 만드세요.",
         "load": "{module}.py를 불러올 수 없습니다: {message}",
+        "not_tuple": "{function}의 반환값이 {type}입니다. 배열 {count}개로 된 tuple ({names})을 반환하세요.",
+        "tuple_length": "{function}가 반환한 tuple의 원소 수는 {length}입니다. 배열 {count}개로 된 tuple "
+                        "({names})을 반환하세요.",
+        "dtype_exact": "{function}의 반환 dtype이 {got}입니다. 입력을 재배열하기만 하므로 입력의 dtype {expected}을 "
+                       "그대로 두세요(float64도 됩니다).",
+        "item": "반환한 tuple의 {output}(인덱스 {item})에서: {message}",
     },
 }
 
@@ -96,9 +107,13 @@ def describe(code: str, params: dict, function: str, module: str, lang: str) -> 
     template = MESSAGES.get(lang, MESSAGES["en"]).get(code) or MESSAGES["en"][code]
     values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in params.items() if k != "traceback"}
     try:
-        return template.format(function=function, module=module, **values)
+        sentence = template.format(function=function, module=module, **values)
     except (KeyError, ValueError, IndexError):
-        return MESSAGES["en"][code].format(function=function, module=module, **values)
+        sentence = MESSAGES["en"][code].format(function=function, module=module, **values)
+    if "item" in params and "output" in params:      # one array of a returned tuple
+        where = MESSAGES.get(lang, MESSAGES["en"])["item"]
+        return where.format(output=params["output"], item=params["item"], message=sentence)
+    return sentence
 
 
 def format_value(v) -> str:

@@ -227,7 +227,11 @@ def _failure_data(case: Case, finding, outcome, source: notebook.Context | None 
         small = all(v.size <= report.SMALL_ARRAY for v in case.args.values() if isinstance(v, np.ndarray))
         if case.kind in ("shrunk", "generated") and small:
             grids["args"] = report.format_args_whole(case.args)
-        drawn = report.comparison_grids(case.expected, finding.got)
+        expected, got = case.expected, finding.got
+        if "item" in finding.params:      # one array of a returned tuple
+            item = finding.params["item"]
+            expected, got = expected[item], (got[item] if got is not None else None)
+        drawn = report.comparison_grids(expected, got)
         if drawn is not None:
             grids["expected"], grids["got"] = drawn
     printed = getattr(outcome, "output", "") if outcome is not None else ""

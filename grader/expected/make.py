@@ -44,11 +44,11 @@ def _size(case) -> tuple:
 
 
 def _variant_outputs(case) -> list:
-    """(key, output) of every variant whose output on ``case`` is a number or numeric
-    array that differs from the reference's (those are the diagnostic ones)."""
+    """(key, output) of every variant whose output on ``case`` is a number, a numeric
+    array or a tuple of them that differs from the reference's (those are the diagnostic ones)."""
     if case.raises is not None:
         return []
-    expected = identify._numeric(case.expected)
+    expected = identify._values(case.expected)
     found = []
     for m in content.variants(case.function):
         try:
@@ -57,7 +57,7 @@ def _variant_outputs(case) -> list:
                 out = m.variant(**identify._copy_args(case.args))
         except Exception:  # noqa: BLE001 - a variant that fails on an input names nothing there
             continue
-        out = identify._numeric(out)
+        out = identify._values(out)
         if out is None or (expected is not None and identify._same(expected, out, 1e-5, 1e-6)):
             continue
         found.append((m.key, out))

@@ -168,8 +168,20 @@ def _safe_frames(exc: BaseException, root: str) -> str:
         return ""
 
 
-def _describe_value(value) -> dict:
-    """Report a return value as plain data; arrays only as exact ndarrays."""
+MAX_TUPLE_ITEMS = 8
+
+
+def _describe_value(value, nested: bool = False) -> dict:
+    """Report a return value as plain data; arrays only as exact ndarrays.
+
+    A tuple (one level, at most MAX_TUPLE_ITEMS values) is reported item by item."""
+    if isinstance(value, tuple) and not nested and len(value) <= MAX_TUPLE_ITEMS:
+        items = [_describe_value(v, nested=True) for v in value]
+        if sum(i["array"].nbytes for i in items if "array" in i) > wire.MAX_ARRAY_BYTES:
+            items = [i if "array" not in i else {"kind": "array_too_large", "type": i["type"],
+                                                 "dtype": str(i["array"].dtype), "shape": list(i["array"].shape)}
+                     for i in items]
+        return {"kind": "tuple", "type": f"{type(value).__module__}.{type(value).__qualname__}", "items": items}
     if type(value) is np.ndarray:
         if value.dtype.str not in wire.ALLOWED_DTYPES:
             return {"kind": "array_bad_dtype", "type": "numpy.ndarray", "dtype": str(value.dtype),
@@ -316,6 +328,8 @@ def _call(mod, root: str, request: dict, output_fd: int, pristine: dict | None =
     args = request["args"]
     if pristine is not None:
         args = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in args.items()}
+    # the wire has no tuples: sizes such as window=(3, 3) arrive as lists and are passed as tuples
+    args = {k: (tuple(v) if type(v) is list else v) for k, v in args.items()}
     positional = [args[k] for k in request["positional"]]
     keywords = {k: v for k, v in args.items() if k not in request["positional"]}
     reply: dict = {}
@@ -343,6 +357,8 @@ def _pack_reply(reply: dict) -> bytes:
     """``wire.pack(reply)`` for the replies ``_call`` makes, without the general walk."""
     paths = [("inputs_after", k) for k in reply.get("inputs_after", ())]
     value = reply.get("value")
+    if value is not None and value.get("kind") == "tuple":
+        return b"".join(wire.pack(reply))      # arrays two levels down: the general walk
     if value is not None and "array" in value:
         paths.append(("value", "array"))
     return wire.pack_reply(reply, paths)
