@@ -53,6 +53,14 @@ def _se_edges() -> list[Example]:
                 dict(x=x, **{**w("a", 4, 2), "w2": floats("h", 2, 4)})),
         Example("b2 has 3 entries for C = 4", "C = 4인데 b2 원소가 3개",
                 dict(x=x, **{**w("a", 4, 2), "b2": floats("i", 3)})),
+        Example("x is 5-D", "x가 5차원", dict(x=x[None], **w("a", 4, 2))),
+        Example("b1 has 1 entry for C_r = 2 (NumPy would broadcast it)", "C_r = 2인데 b1 원소가 1개 (NumPy라면 broadcast됨)",
+                dict(x=x, **{**w("a", 4, 2), "b1": floats("k", 1)})),
+        Example("b2 has 1 entry for C = 4 (NumPy would broadcast it)", "C = 4인데 b2 원소가 1개 (NumPy라면 broadcast됨)",
+                dict(x=x, **{**w("a", 4, 2), "b2": floats("l", 1)})),
+        Example("b1 is 0-d (a scalar array)", "b1이 0차원 (스칼라 배열)",
+                dict(x=x, **{**w("a", 4, 2), "b1": floats("m", 1)[0]})),
+        Example("w1 is 1-D", "w1이 1차원", dict(x=x, **{**w("a", 4, 2), "w1": floats("n", 4)})),
     ]
 
 
