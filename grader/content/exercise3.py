@@ -45,11 +45,21 @@ def _pool_edges(mean: bool) -> list[Example]:
         Example("all values negative", "모든 값이 음수", dict(x=-np.abs(floats("c", 1, 2, 4, 4)) - 1, size=2, stride=2)),
         Example("integer input", "정수 입력", dict(x=ints("d", 2, 2, 4, 6), size=2, stride=2)),
         Example("window as large as the input", "입력만큼 큰 창", dict(x=floats("e", 1, 2, 3, 3), size=3, stride=1)),
+        Example("size and stride left out (defaults size=2, stride=2)", "size와 stride 생략 (기본값 size=2, stride=2)",
+                dict(x=floats("f", 2, 2, 5, 7))),
+        Example("stride left out (default stride=2)", "stride 생략 (기본값 stride=2)",
+                dict(x=floats("h", 1, 2, 7, 6), size=3)),
         Example("window does not fit (size 6 over a 5x7 input)", "창이 들어가지 않음 (5x7 입력에 size 6)",
                 dict(x=x, size=6, stride=1)),
         Example("stride 0", "스트라이드 0", dict(x=x, size=2, stride=0)),
         Example("size 0", "size 0", dict(x=x, size=0, stride=1)),
         Example("x is not 4-D", "x가 4차원이 아님", dict(x=x[0], size=2, stride=2)),
+        Example("x is 5-D", "x가 5차원", dict(x=x[None], size=2, stride=2)),
+        Example("stride -1", "stride -1", dict(x=x, size=2, stride=-1)),
+        Example("size -2", "size -2", dict(x=x, size=-2, stride=1)),
+        Example("window does not fit in one direction only (size 6 over a 7x5 input)",
+                "한 방향으로만 window가 들어가지 않음 (7x5 입력에 size 6)",
+                dict(x=floats("pool", 1, 1, 7, 5), size=6, stride=1)),
     ]
     if mean:
         e.insert(5, Example("integer input whose averages are not integers", "평균이 정수가 아닌 정수 입력",
@@ -63,6 +73,8 @@ def _global_pool_edges() -> list[Example]:
         Example("integer input", "정수 입력", dict(x=ints("b", 2, 2, 3, 3))),
         Example("1x1 activation maps", "1x1 activation map", dict(x=floats("c", 3, 4, 1, 1))),
         Example("x is not 4-D", "x가 4차원이 아님", dict(x=floats("d", 3, 4, 4))),
+        Example("x is 5-D", "x가 5차원", dict(x=floats("d", 1, 2, 3, 4, 5))),
+        Example("x is 2-D", "x가 2차원", dict(x=floats("d", 4, 5))),
     ]
 
 
@@ -95,6 +107,29 @@ STRATEGIES = {
 
 
 VARIANTS = kit.Variants()
+
+
+@VARIANTS.add("max_pool_forward.output_size_rounded",
+              en="Rounded the output size instead of flooring it, so a window cut short at the border was pooled; "
+                 "H' = (H - size) // stride + 1 and the pixels left over are not covered.",
+              ko="출력 크기를 내림하지 않고 반올림해서 가장자리에서 잘린 window까지 pooling했습니다. "
+                 "H' = (H - size) // stride + 1이고 남는 픽셀은 덮지 않습니다.")
+def _mp_output_size_rounded(x, size=2, stride=2):
+    x = kit.as_float(x)
+    hw = (kit.rounded_size(x.shape[2], size, stride), kit.rounded_size(x.shape[3], size, stride))
+    return kit.partial_windows(x, size, stride, hw, np.max)
+
+
+@VARIANTS.add("max_pool_forward.output_size_ceil",
+              en="Rounded the output size up (ceil mode), so a window cut short at the border was pooled; "
+                 "H' = (H - size) // stride + 1 and the pixels left over are not covered.",
+              ko="출력 크기를 올림(ceil mode)해서 가장자리에서 잘린 window까지 pooling했습니다. "
+                 "H' = (H - size) // stride + 1이고 남는 픽셀은 덮지 않습니다.")
+def _mp_output_size_ceil(x, size=2, stride=2):
+    x = kit.as_float(x)
+    hw = (kit.rounded_size(x.shape[2], size, stride, how=kit.math.ceil),
+          kit.rounded_size(x.shape[3], size, stride, how=kit.math.ceil))
+    return kit.partial_windows(x, size, stride, hw, np.max)
 
 
 @VARIANTS.add("max_pool_forward.size_stride_swapped",
