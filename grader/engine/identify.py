@@ -74,17 +74,30 @@ def identify(function: str, args: dict, got, expected, *, rtol=1e-5, atol=1e-6) 
     return found[0] if found else None
 
 
-def matching(function: str, args: dict, got, expected, *, rtol=1e-5, atol=1e-6) -> list[Misconception]:
-    """Every misconception that reproduces `got` (see `identify`), in table order. Never raises."""
+def _integer_kind(a: np.ndarray) -> bool:
+    return a.dtype.kind in "iu"
+
+
+def matching(function: str, args: dict, got, expected, *, rtol=1e-5, atol=1e-6,
+             only=None) -> list[Misconception]:
+    """Every misconception that reproduces `got` (see `identify`), in table order
+    (of `only`'s when given). Never raises.
+
+    An integer output where the reference gives floats with the same values (an
+    accumulator of the input's integer dtype on integer inputs) is reproduced by a
+    variant only when that variant also returns integers."""
     found: list[Misconception] = []
     try:
         got_arr = _numeric(got)
         if got_arr is None or not isinstance(args, dict):
             return []
         expected_arr = _numeric(expected)
+        dtype_only = False
         if expected_arr is not None and _same(got_arr, expected_arr, rtol, atol):
-            return []
-        for m in for_function(function):
+            if not (_integer_kind(got_arr) and expected_arr.dtype.kind == "f"):
+                return []
+            dtype_only = True    # right values in an integer array: only the dtype is wrong
+        for m in (for_function(function) if only is None else only):
             try:
                 with np.errstate(all="ignore"):
                     out = m.variant(**_copy_args(args))
@@ -93,7 +106,11 @@ def matching(function: str, args: dict, got, expected, *, rtol=1e-5, atol=1e-6) 
             out_arr = _numeric(out)
             if out_arr is None or not _same(got_arr, out_arr, rtol, atol):
                 continue
-            if expected_arr is not None and _same(expected_arr, out_arr, rtol, atol):
+            if dtype_only:
+                if not _integer_kind(out_arr):
+                    continue
+            elif expected_arr is not None and _same(expected_arr, out_arr, rtol, atol) and not (
+                    _integer_kind(out_arr) and _integer_kind(got_arr) and expected_arr.dtype.kind == "f"):
                 continue  # coincides with the reference here: not diagnostic
             found.append(m)
     except Exception:
