@@ -243,6 +243,31 @@ def _conv_output_size_rounded(x, w, b, stride=1, padding=0):
     return out + kit.as_float(b)[None, :, None, None]
 
 
+@VARIANTS.add("conv_forward.padding_all_after",
+              en="Put all 2P rows and columns of zeros after the input (bottom and right); zero padding puts P on "
+                 "every side.",
+              ko="0 2P줄을 모두 입력의 뒤쪽(아래, 오른쪽)에 붙였습니다. zero padding은 네 변에 P줄씩 붙입니다.")
+def _conv_padding_all_after(x, w, b, stride=1, padding=0):
+    out = kit.correlate(kit.pad(kit.as_float(x), 0, 2 * padding), kit.as_float(w), stride)
+    return out + kit.as_float(b)[None, :, None, None]
+
+
+@VARIANTS.add("conv_forward.batch_summed",
+              en="Summed over the whole batch as well: each image n gets its own output out[n].",
+              ko="batch 전체까지 더했습니다. 이미지 n마다 자기 출력 out[n]을 따로 계산해야 합니다.")
+def _conv_batch_summed(x, w, b, stride=1, padding=0):
+    plain = _conv_bias_forgotten(x, w, b, stride, padding)
+    return np.broadcast_to(plain.sum(axis=0, keepdims=True), plain.shape) + kit.as_float(b)[None, :, None, None]
+
+
+@VARIANTS.add("conv_forward.last_channel_only",
+              en="Only the last input channel counted (assigned instead of accumulating over the channels); the "
+                 "filter's dot product sums over every channel.",
+              ko="채널마다 더하지 않고 덮어써서 마지막 입력 채널만 남았습니다. 필터의 dot product는 모든 채널을 더합니다.")
+def _conv_last_channel_only(x, w, b, stride=1, padding=0):
+    return kit.conv(kit.as_float(x)[:, -1:], kit.as_float(w)[:, -1:], b, stride, padding)
+
+
 @VARIANTS.add("conv_forward.window_not_strided",
               en="Sized the output for the stride but moved the window one pixel at a time; window (i, j) starts at (i * stride, j * stride).",
               ko="Output size는 stride에 맞췄지만 (i * stride, j * stride)에서 시작해야 할 (i, j)번째 window를 한 칸씩만 움직였습니다.")

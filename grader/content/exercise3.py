@@ -163,6 +163,23 @@ def _mp_pooled_over_channels(x, size=2, stride=2):
     return kit.pool(x, size, stride, np.max, axes=(1, 2))
 
 
+@VARIANTS.add("max_pool_forward.running_max_from_zero",
+              en="Started the running maximum at 0, so a window of negative values gave 0; start from the "
+                 "window's first value (or use np.max).",
+              ko="최댓값을 0에서 시작해서 음수만 있는 window의 결과가 0이 되었습니다. window의 첫 값에서 시작하거나 "
+                 "np.max를 쓰세요.")
+def _mp_running_max_from_zero(x, size=2, stride=2):
+    return np.maximum(kit.pool(x, size, stride, np.max), 0.0)
+
+
+@VARIANTS.add("max_pool_forward.max_over_channels_too",
+              en="Took the maximum over the channels as well; each channel's activation map is pooled on its own.",
+              ko="채널까지 포함해서 최댓값을 구했습니다. 채널마다 activation map을 따로 pooling해야 합니다.")
+def _mp_max_over_channels_too(x, size=2, stride=2):
+    out = kit.pool(x, size, stride, np.max)
+    return np.broadcast_to(out.max(axis=1, keepdims=True), out.shape)
+
+
 @VARIANTS.add("max_pool_forward.mean_instead_of_max",
               en="Took the mean of each window; max pooling keeps only the maximum.",
               ko="Max Pooling은 Max값만 이용하는데 window의 평균을 구했습니다.")
@@ -259,6 +276,14 @@ def _gap_width_only(x):
               ko="각 activation map의 평균 대신 최댓값을 구했습니다(global max pooling).")
 def _gap_max_instead_of_mean(x):
     return kit.as_float(x).max(axis=(2, 3))
+
+
+@VARIANTS.add("global_avg_pool.divided_by_h_squared",
+              en="Divided each map's sum by H x H (as if the maps were square); divide by H x W.",
+              ko="각 map의 합을 H x H로 나눴습니다(정사각형이라고 가정). H x W로 나눠야 합니다.")
+def _gap_divided_by_h_squared(x):
+    x = kit.as_float(x)
+    return x.sum(axis=(2, 3)) / (x.shape[2] * x.shape[2])
 
 
 @VARIANTS.add("global_avg_pool.sum_instead_of_mean",

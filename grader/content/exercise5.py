@@ -109,6 +109,15 @@ def _sig_sign_error(x):
     return 1.0 / (1.0 + np.exp(kit.as_float(x)))
 
 
+@VARIANTS.add("sigmoid.input_clipped",
+              en="Clipped x to [-10, 10] before the exponential; sigmoid(20) is not sigmoid(10). Avoid the "
+                 "overflow with exp(-|x|) instead.",
+              ko="지수를 계산하기 전에 x를 [-10, 10]으로 잘랐습니다. sigmoid(20)은 sigmoid(10)과 다릅니다. "
+                 "overflow는 exp(-|x|)로 피하세요.")
+def _sig_input_clipped(x):
+    return kit.sigmoid(np.clip(kit.as_float(x), -10.0, 10.0))
+
+
 @VARIANTS.add("sigmoid.exp_ratio_overflow",
               en="Computed exp(x) / (1 + exp(x)), which overflows to inf / inf = NaN for large x.",
               ko="exp(x) / (1 + exp(x))로 계산해서 큰 x에서 inf / inf = NaN이 되었습니다.")

@@ -172,7 +172,12 @@ def windows(x: np.ndarray, size, stride: int, axes=(2, 3)) -> np.ndarray:
 
 
 def correlate(x: np.ndarray, w: np.ndarray, stride: int = 1) -> np.ndarray:
-    """Cross-correlation of an already padded x (N, C, H, W) with w (F, C, HH, WW)."""
+    """Cross-correlation of an already padded x (N, C, H, W) with w (F, C, HH, WW);
+    an empty output when the filter does not fit (as a loop over range(H') gives)."""
+    h = (x.shape[2] - w.shape[2]) // stride + 1
+    wd = (x.shape[3] - w.shape[3]) // stride + 1
+    if h < 1 or wd < 1:
+        return np.zeros((x.shape[0], w.shape[0], max(h, 0), max(wd, 0)))
     return np.einsum("nchwij,fcij->nfhw", windows(x, w.shape[2:], stride), w)
 
 

@@ -50,12 +50,14 @@ CAUSES: dict[str, tuple[str, str]] = {
         "원소가 여러 개인 배열을 조건(if, and, or)으로 썼습니다. np.where, np.maximum이나 마스크로 원소별로 비교하세요.",
     ),
     "broadcast_layout": (
-        "Two arrays' shapes do not fit ({detail}). Check the layouts: b is (F,) and is added as "
-        "b[None, :, None, None]; w is (F, C, HH, WW), filters first; a window "
+        "Two arrays' shapes do not fit ({detail}). Check the layouts: weights are laid out (out, in), "
+        "filters first: w (F, C, HH, WW) in a convolution, w (F, C) in a 1x1 convolution, w1 (C_r, C) in the SE "
+        "block (so x @ w.T); b is (F,) and is added as b[None, :, None, None]; a window "
         "x[n, :, i*S:i*S+HH, j*S:j*S+WW] is (C, HH, WW) and is cut short when the output size was rounded up.",
-        "두 배열의 shape가 맞지 않습니다({detail}). layout을 확인하세요. b는 (F,)이고 b[None, :, None, None]으로 더합니다. "
-        "w는 필터 축이 먼저인 (F, C, HH, WW)입니다. window x[n, :, i*S:i*S+HH, j*S:j*S+WW]는 (C, HH, WW)이며, "
-        "출력 크기를 올림하면 가장자리 window가 잘립니다.",
+        "두 배열의 shape가 맞지 않습니다({detail}). layout을 확인하세요. 가중치는 (출력, 입력) 순서로 필터 축이 "
+        "먼저입니다. convolution의 w는 (F, C, HH, WW), 1x1 convolution의 w는 (F, C), SE block의 w1은 (C_r, C)이므로 "
+        "x @ w.T로 곱합니다. b는 (F,)이고 b[None, :, None, None]으로 더합니다. window "
+        "x[n, :, i*S:i*S+HH, j*S:j*S+WW]는 (C, HH, WW)이며, 출력 크기를 올림하면 가장자리 window가 잘립니다.",
     ),
     "index_past_input": (
         "Index {index} is past the end of an axis of size {size}: a window start or an im2col row or column "

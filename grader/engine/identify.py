@@ -94,9 +94,9 @@ def matching(function: str, args: dict, got, expected, *, rtol=1e-5, atol=1e-6,
         expected_arr = _numeric(expected)
         dtype_only = False
         if expected_arr is not None and _same(got_arr, expected_arr, rtol, atol):
-            if not (_integer_kind(got_arr) and expected_arr.dtype.kind == "f"):
+            if _integer_kind(got_arr) == _integer_kind(expected_arr):
                 return []
-            dtype_only = True    # right values in an integer array: only the dtype is wrong
+            dtype_only = True    # right values of the wrong kind (ints for floats, 26.0 for 26)
         for m in (for_function(function) if only is None else only):
             try:
                 with np.errstate(all="ignore"):
@@ -107,7 +107,7 @@ def matching(function: str, args: dict, got, expected, *, rtol=1e-5, atol=1e-6,
             if out_arr is None or not _same(got_arr, out_arr, rtol, atol):
                 continue
             if dtype_only:
-                if not _integer_kind(out_arr):
+                if _integer_kind(out_arr) != _integer_kind(got_arr):
                     continue
             elif expected_arr is not None and _same(expected_arr, out_arr, rtol, atol) and not (
                     _integer_kind(out_arr) and _integer_kind(got_arr) and expected_arr.dtype.kind == "f"):
