@@ -123,6 +123,14 @@ SPECIAL = {
     "global_avg_pool.integer_accumulator": lambda: _int_input({"x": _ints((2, 3, 4, 5), 23)}),
     "residual_block_forward.projection_ignored": lambda: _residual_args(stride=1, c=3, f=3),
     "se_block_forward.weights_not_transposed": lambda: _se_args(c_r=4),
+    "conv_forward.padding_fixed_one": lambda: _conv_args(stride=1, padding=2),
+    # (6 - 3) / 2 = 1.5 rounds to 2, floors to 1
+    "conv_forward.output_size_rounded": lambda: _conv_args(stride=2, padding=0, x_shape=(2, 3, 6, 6),
+                                                           w_shape=(4, 3, 3, 3)),
+    # (7 - 2) / 2 = 2.5: round() gives 2 (to even), ceil 3
+    "max_pool_forward.output_size_ceil": lambda: _pool_args(size=2, stride=2, x_shape=(2, 3, 7, 7)),
+    "max_pool_forward.running_max_from_zero": lambda: {"x": -np.abs(_normal((2, 3, 6, 6), 7)) - 0.1,
+                                                       "size": 3, "stride": 2},
 }
 
 

@@ -215,7 +215,7 @@ def _conv_padding_after_only(x, w, b, stride=1, padding=0):
 
 @VARIANTS.add("conv_forward.padding_fixed_one",
               en="Padded by 1 whatever the padding argument; pad by P = padding on every side.",
-              ko="padding 인자와 상관없이 항상 1만큼 padding했습니다. 네 변 모두에 padding 값 P만큼 붙여야 합니다.")
+              ko="네 변 모두에 padding 값 P만큼 붙여야 하는데 padding 인자와 상관없이 항상 1만큼 padding했습니다.")
 def _conv_padding_fixed_one(x, w, b, stride=1, padding=0):
     x, w = np.asarray(x), np.asarray(w)
     h = (x.shape[2] + 2 - w.shape[2]) // stride + 1
@@ -226,9 +226,9 @@ def _conv_padding_fixed_one(x, w, b, stride=1, padding=0):
 
 
 @VARIANTS.add("conv_forward.output_size_rounded",
-              en="Rounded the output size instead of flooring it; H' = (H + 2P - HH) // S + 1, and a window "
+              en="Rounded the output size instead of flooring it: H' = (H + 2P - HH) // S + 1, and a window "
                  "that would run past the padded input is not computed.",
-              ko="출력 크기를 내림하지 않고 반올림했습니다. H' = (H + 2P - HH) // S + 1이고, padding된 입력 밖으로 "
+              ko="출력 크기를 내림하지 않고 반올림했는데, H' = (H + 2P - HH) // S + 1이고 padding된 입력 밖으로 "
                  "나가는 window는 계산하지 않습니다.")
 def _conv_output_size_rounded(x, w, b, stride=1, padding=0):
     # windows past the border read zeros (an output buffer sized by round(), zero-extended input)
@@ -246,15 +246,15 @@ def _conv_output_size_rounded(x, w, b, stride=1, padding=0):
 @VARIANTS.add("conv_forward.padding_all_after",
               en="Put all 2P rows and columns of zeros after the input (bottom and right); zero padding puts P on "
                  "every side.",
-              ko="0 2P줄을 모두 입력의 뒤쪽(아래, 오른쪽)에 붙였습니다. zero padding은 네 변에 P줄씩 붙입니다.")
+              ko="zero padding은 네 변에 P줄씩 붙이는데 0 2P줄을 모두 입력의 뒤쪽(아래, 오른쪽)에 붙였습니다.")
 def _conv_padding_all_after(x, w, b, stride=1, padding=0):
     out = kit.correlate(kit.pad(kit.as_float(x), 0, 2 * padding), kit.as_float(w), stride)
     return out + kit.as_float(b)[None, :, None, None]
 
 
 @VARIANTS.add("conv_forward.batch_summed",
-              en="Summed over the whole batch as well: each image n gets its own output out[n].",
-              ko="batch 전체까지 더했습니다. 이미지 n마다 자기 출력 out[n]을 따로 계산해야 합니다.")
+              en="Summed over the whole batch as well, but each image n gets its own output out[n].",
+              ko="이미지 n마다 자기 출력 out[n]을 따로 계산해야 하는데 batch 전체까지 더했습니다.")
 def _conv_batch_summed(x, w, b, stride=1, padding=0):
     plain = _conv_bias_forgotten(x, w, b, stride, padding)
     return np.broadcast_to(plain.sum(axis=0, keepdims=True), plain.shape) + kit.as_float(b)[None, :, None, None]
@@ -263,7 +263,7 @@ def _conv_batch_summed(x, w, b, stride=1, padding=0):
 @VARIANTS.add("conv_forward.last_channel_only",
               en="Only the last input channel counted (assigned instead of accumulating over the channels); the "
                  "filter's dot product sums over every channel.",
-              ko="채널마다 더하지 않고 덮어써서 마지막 입력 채널만 남았습니다. 필터의 dot product는 모든 채널을 더합니다.")
+              ko="필터의 dot product는 모든 채널을 더하는데 채널마다 더하지 않고 덮어써서 마지막 입력 채널만 남았습니다.")
 def _conv_last_channel_only(x, w, b, stride=1, padding=0):
     return kit.conv(kit.as_float(x)[:, -1:], kit.as_float(w)[:, -1:], b, stride, padding)
 
@@ -318,9 +318,9 @@ def _conv_height_width_swapped(x, w, b, stride=1, padding=0):
 
 
 @VARIANTS.add("conv1x1_forward.integer_accumulator",
-              en="Made the output array with dtype=x.dtype: for an integer x the result is stored as integers, "
-                 "so the fractional parts were cut off.",
-              ko="출력 배열을 dtype=x.dtype으로 만들었습니다. x가 정수이면 결과도 정수로 저장되어 소수 부분이 잘립니다.")
+              en="Made the output array with dtype=x.dtype, so for an integer x the result was stored as "
+                 "integers and the fractional parts were cut off.",
+              ko="출력 배열을 dtype=x.dtype으로 만들어서 x가 정수이면 결과도 정수로 저장되어 소수 부분이 잘립니다.")
 def _c1_integer_accumulator(x, w, b):
     return kit.truncated_like(kit.conv(x, kit.as_float(w)[:, :, None, None], b), x)
 

@@ -112,8 +112,8 @@ VARIANTS = kit.Variants()
 @VARIANTS.add("max_pool_forward.output_size_rounded",
               en="Rounded the output size instead of flooring it, so a window cut short at the border was pooled; "
                  "H' = (H - size) // stride + 1 and the pixels left over are not covered.",
-              ko="출력 크기를 내림하지 않고 반올림해서 가장자리에서 잘린 window까지 pooling했습니다. "
-                 "H' = (H - size) // stride + 1이고 남는 픽셀은 덮지 않습니다.")
+              ko="H' = (H - size) // stride + 1이고 남는 픽셀은 덮지 않는데, 출력 크기를 반올림해서 가장자리에서 "
+                 "잘린 window까지 pooling했습니다.")
 def _mp_output_size_rounded(x, size=2, stride=2):
     x = kit.as_float(x)
     hw = (kit.rounded_size(x.shape[2], size, stride), kit.rounded_size(x.shape[3], size, stride))
@@ -123,8 +123,8 @@ def _mp_output_size_rounded(x, size=2, stride=2):
 @VARIANTS.add("max_pool_forward.output_size_ceil",
               en="Rounded the output size up (ceil mode), so a window cut short at the border was pooled; "
                  "H' = (H - size) // stride + 1 and the pixels left over are not covered.",
-              ko="출력 크기를 올림(ceil mode)해서 가장자리에서 잘린 window까지 pooling했습니다. "
-                 "H' = (H - size) // stride + 1이고 남는 픽셀은 덮지 않습니다.")
+              ko="H' = (H - size) // stride + 1이고 남는 픽셀은 덮지 않는데, 출력 크기를 올림(ceil mode)해서 "
+                 "가장자리에서 잘린 window까지 pooling했습니다.")
 def _mp_output_size_ceil(x, size=2, stride=2):
     x = kit.as_float(x)
     hw = (kit.rounded_size(x.shape[2], size, stride, how=kit.math.ceil),
@@ -164,17 +164,17 @@ def _mp_pooled_over_channels(x, size=2, stride=2):
 
 
 @VARIANTS.add("max_pool_forward.running_max_from_zero",
-              en="Started the running maximum at 0, so a window of negative values gave 0; start from the "
-                 "window's first value (or use np.max).",
-              ko="최댓값을 0에서 시작해서 음수만 있는 window의 결과가 0이 되었습니다. window의 첫 값에서 시작하거나 "
-                 "np.max를 쓰세요.")
+              en="Started the running maximum at 0, so a window of negative values gave 0 instead of its "
+                 "largest value (start from the window's first value, or use np.max).",
+              ko="최댓값을 0에서 시작해서 음수만 있는 window의 결과가 0이 되었습니다(window의 첫 값에서 시작하거나 "
+                 "np.max를 쓰세요).")
 def _mp_running_max_from_zero(x, size=2, stride=2):
     return np.maximum(kit.pool(x, size, stride, np.max), 0.0)
 
 
 @VARIANTS.add("max_pool_forward.max_over_channels_too",
-              en="Took the maximum over the channels as well; each channel's activation map is pooled on its own.",
-              ko="채널까지 포함해서 최댓값을 구했습니다. 채널마다 activation map을 따로 pooling해야 합니다.")
+              en="Took the maximum over the channels as well, but each channel's activation map is pooled on its own.",
+              ko="채널마다 activation map을 따로 pooling해야 하는데 채널까지 포함해서 최댓값을 구했습니다.")
 def _mp_max_over_channels_too(x, size=2, stride=2):
     out = kit.pool(x, size, stride, np.max)
     return np.broadcast_to(out.max(axis=1, keepdims=True), out.shape)
@@ -279,8 +279,8 @@ def _gap_max_instead_of_mean(x):
 
 
 @VARIANTS.add("global_avg_pool.divided_by_h_squared",
-              en="Divided each map's sum by H x H (as if the maps were square); divide by H x W.",
-              ko="각 map의 합을 H x H로 나눴습니다(정사각형이라고 가정). H x W로 나눠야 합니다.")
+              en="Divided each map's sum by H x H (as if the maps were square) instead of H x W.",
+              ko="각 map의 합을 H x W가 아니라 H x H로 나눴습니다(정사각형이라고 가정).")
 def _gap_divided_by_h_squared(x):
     x = kit.as_float(x)
     return x.sum(axis=(2, 3)) / (x.shape[2] * x.shape[2])

@@ -110,9 +110,9 @@ def _sig_sign_error(x):
 
 
 @VARIANTS.add("sigmoid.input_clipped",
-              en="Clipped x to [-10, 10] before the exponential; sigmoid(20) is not sigmoid(10). Avoid the "
+              en="Clipped x to [-10, 10] before the exponential, but sigmoid(20) is not sigmoid(10): avoid the "
                  "overflow with exp(-|x|) instead.",
-              ko="지수를 계산하기 전에 x를 [-10, 10]으로 잘랐습니다. sigmoid(20)은 sigmoid(10)과 다릅니다. "
+              ko="지수를 계산하기 전에 x를 [-10, 10]으로 잘랐지만 sigmoid(20)은 sigmoid(10)과 다르므로 "
                  "overflow는 exp(-|x|)로 피하세요.")
 def _sig_input_clipped(x):
     return kit.sigmoid(np.clip(kit.as_float(x), -10.0, 10.0))
