@@ -22,7 +22,7 @@ CAUSES: dict[str, tuple[str, str]] = {
     "divisibility_check": (
         "Your code requires (H + 2P - HH) to be divisible by the stride, but the lecture's rule floors: "
         "H' = (H + 2P - HH) // S + 1, and the pixels left over are simply not covered. Drop that check.",
-        "코드가 (H + 2P - HH)이 stride로 나누어떨어지기를 요구하지만, 강의의 규칙은 내림입니다. "
+        "코드가 (H + 2P - HH)가 stride로 나누어떨어지기를 요구하지만, 강의의 규칙은 내림입니다. "
         "H' = (H + 2P - HH) // S + 1이고 남는 픽셀은 덮지 않을 뿐입니다. 이 검사를 지우세요.",
     ),
     "numpy2_removed": (
