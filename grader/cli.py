@@ -80,33 +80,68 @@ class ExerciseGroup(click.Group):
         return super().resolve_command(ctx, args)
 
 
+def _default_submission(exercise: str) -> Path:
+    """Where ``euron-grade exerciseN`` looks without --submission: the current
+    folder when it holds exerciseN.py (or only exerciseN.ipynb), else ./exercises."""
+    here = Path.cwd()
+    if (here / f"{exercise}.py").is_file():
+        return here / f"{exercise}.py"
+    if (here / f"{exercise}.ipynb").is_file():
+        return here / f"{exercise}.ipynb"
+    return here / "exercises"
+
+
+def _check_submission(path: Path, exercise: str) -> Path:
+    """The submission to grade; a usage error naming the file when it is another exercise's."""
+    import re
+    if path.is_file():
+        other = re.match(r"^(exercise\d+)", path.stem)
+        if path.suffix in (".py", ".ipynb") and other and other.group(1) != exercise:
+            raise UsageError(f"{path}: this is {other.group(1)}'s file, not {exercise}'s "
+                             f"(run euron-grade {other.group(1)} --submission {path}, or give {exercise}.py)")
+        return path
+    if path.is_dir() and not (path / f"{exercise}.py").is_file() and (path / f"{exercise}.ipynb").is_file():
+        return path / f"{exercise}.ipynb"
+    return path
+
+
 def _exercise_command(exercise: str, title: str) -> click.Command:
-    @click.command(name=exercise, help=f"Grade {exercise}.py of the project in the current directory.",
+    @click.command(name=exercise, help=f"Grade {exercise}.py of the project in the current directory "
+                                       f"(optionally only the FUNCTIONS named).",
                    short_help=f"Grade {exercise}: {title}.")
+    @click.argument("functions", nargs=-1)
     @click.option("--submission", "submission", type=click.Path(), default=None,
-                  help="A .py file, or a folder holding the exercise file (default: ./exercises).")
+                  help=f"A .py file, a notebook, or a folder holding {exercise}.py "
+                       f"(default: ./{exercise}.py if present, else ./exercises).")
     @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
     @click.option("--lang", type=LANGS, default="en", show_default=True, help="Language of the feedback.")
     @click.option("--seed", type=int, default=None, help="Seed of the generated inputs (default: fixed).")
     @click.option("--bank", "bank_file", type=click.Path(dir_okay=False), default=None,
                   help="Grade against this frozen case bank instead of the reference solutions "
                        "(the default in a student pack).")
-    def command(submission, as_json, lang, seed, bank_file):
+    @click.option("--all", "show_all", is_flag=True, help="Show every failing case in full.")
+    def command(functions, submission, as_json, lang, seed, bank_file, show_all):
         from grader import expected
         from grader.engine import report
         from grader.engine.runner import DEFAULT_SEED, grade
         from grader.engine.spec import load_spec
         spec = load_spec(exercise)
-        path = Path(submission) if submission else Path.cwd() / "exercises"
+        known = [f.name for f in spec.functions]
+        unknown = [f for f in functions if f not in known]
+        if unknown:
+            raise UsageError(f"{exercise} has no function {unknown[0]!r} (its functions: {', '.join(known)})")
+        path = Path(submission) if submission else _default_submission(exercise)
         if not path.exists():
             raise UsageError(f"{path}: not found (run in the project folder, or pass --submission PATH)")
+        path = _check_submission(path, exercise)
         source = expected.for_exercise(spec.name, bank_file=bank_file, seed=seed)
         book = source.casebook(spec, DEFAULT_SEED if seed is None else seed) if source.kind == "bank" else None
-        result = grade(spec, path, casebook=book, seed=DEFAULT_SEED if seed is None else seed)
+        result = grade(spec, path, casebook=book, seed=DEFAULT_SEED if seed is None else seed,
+                       functions=functions or None)
         if as_json:
             click.echo(report.render_json(result, lang))
         else:
-            click.echo(report.render_text(result, lang, color=sys.stdout.isatty()))
+            click.echo(report.render_text(result, lang, color=sys.stdout.isatty(), show_all=show_all))
         sys.exit(0 if result.passed else 1)
 
     return command

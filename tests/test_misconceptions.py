@@ -131,6 +131,14 @@ SPECIAL = {
     "se_block_forward.weights_not_transposed": lambda: _se_args(c_r=4),
     "fc_forward.weights_not_transposed": lambda: {"x": _ints((2, 1, 2, 2), 24), "w": _normal((4, 4), 25),
                                                   "b": _normal((4,), 26)},
+    "conv_forward.padding_fixed_one": lambda: _conv_args(stride=1, padding=2),
+    # (6 - 3) / 2 = 1.5 rounds to 2, floors to 1
+    "conv_forward.output_size_rounded": lambda: _conv_args(stride=2, padding=0, x_shape=(2, 3, 6, 6),
+                                                           w_shape=(4, 3, 3, 3)),
+    # (7 - 2) / 2 = 2.5: round() gives 2 (to even), ceil 3
+    "max_pool_forward.output_size_ceil": lambda: _pool_args(size=2, stride=2, x_shape=(2, 3, 7, 7)),
+    "max_pool_forward.running_max_from_zero": lambda: {"x": -np.abs(_normal((2, 3, 6, 6), 7)) - 0.1,
+                                                       "size": 3, "stride": 2},
 }
 
 

@@ -50,10 +50,10 @@ def test_korean_feedback(tmp_path):
 
 
 def test_generated_failure_is_shrunk_to_a_small_input(tmp_path):
-    # Wrong only when padding == 2 at stride 1: no lecture or edge case uses that, generated inputs do.
+    # Wrong only when padding == 2 at stride 2: no lecture or edge case uses that, generated inputs do.
     buggy = ref("exercise2").replace("def conv_forward(x, w, b, stride=1, padding=0):\n",
                                      "def conv_forward(x, w, b, stride=1, padding=0):\n"
-                                     "    if padding == 2 and stride == 1:\n"
+                                     "    if padding == 2 and stride == 2:\n"
                                      "        return _conv_forward(x, w, b, stride, padding) + 1.0\n"
                                      "    return _conv_forward(x, w, b, stride, padding)\n\n\n"
                                      "def _conv_forward(x, w, b, stride=1, padding=0):\n")

@@ -53,6 +53,11 @@ def _conv_output_size_edges() -> list[Example]:
         Example("padding -1", "패딩 -1", dict(n=5, f=3, stride=1, padding=-1)),
         Example("filter larger than the padded input", "패딩된 입력보다 큰 필터",
                 dict(n=5, f=8, stride=1, padding=1)),
+        Example("stride -1", "stride -1", dict(n=5, f=3, stride=-1, padding=0)),
+        Example("filter that fits only thanks to padding 2 (n=2, f=5)",
+                "padding 2 덕분에만 들어가는 필터 (n=2, f=5)", dict(n=2, f=5, stride=1, padding=2)),
+        Example("stride and padding left out (defaults stride=1, padding=0)",
+                "stride와 padding 생략 (기본값 stride=1, padding=0)", dict(n=9, f=4)),
     ]
 
 
@@ -77,6 +82,7 @@ def _conv_param_count_edges() -> list[Example]:
         Example("f = 0", "f = 0", dict(f=0, c_in=3, c_out=6, bias=True)),
         Example("c_in = 0", "c_in = 0", dict(f=3, c_in=0, c_out=6, bias=True)),
         Example("c_out = 0", "c_out = 0", dict(f=3, c_in=3, c_out=0, bias=True)),
+        Example("bias left out (default bias=True)", "bias 생략 (기본값 bias=True)", dict(f=3, c_in=2, c_out=5)),
     ]
 
 

@@ -45,6 +45,15 @@ def _conv_edges() -> list[Example]:
         Example("stride 2 on the lecture grid with padding 1", "강의 격자에 스트라이드 2와 패딩 1",
                 dict(x=grid(kit.LECTURE_X).astype(float), w=grid(kit.LECTURE_W).astype(float), b=np.array([1.0]),
                      stride=2, padding=1)),
+        Example("5x5 filter over a 2x3 input: fits only thanks to padding 2",
+                "2x3 입력에 5x5 필터: padding 2 덕분에만 들어감",
+                dict(x=floats("pa", 2, 2, 2, 3), w=floats("pb", 3, 2, 5, 5), b=floats("pc", 3), stride=1, padding=2)),
+        Example("integer x with float filters (int64 x, float64 w and b)",
+                "정수 x와 실수 필터 (int64 x, float64 w와 b)",
+                dict(x=ints("mx", 1, 2, 4, 5), w=floats("mw", 2, 2, 3, 3), b=floats("mb", 2), stride=1, padding=1)),
+        Example("stride and padding left out (defaults stride=1, padding=0)",
+                "stride와 padding 생략 (기본값 stride=1, padding=0)",
+                dict(x=floats("da", 2, 2, 6, 5), w=floats("db", 3, 2, 3, 2), b=floats("dc", 3))),
     ]
     # invalid inputs, around x (1, 2, 5, 5), w (3, 2, 3, 3), b (3,)
     x, w, b = floats("s", 1, 2, 5, 5), floats("t", 3, 2, 3, 3), floats("u", 3)
@@ -60,6 +69,17 @@ def _conv_edges() -> list[Example]:
                 dict(x=x, w=floats("v", 3, 2, 7, 7), b=b, stride=1, padding=0)),
         Example("stride 0", "스트라이드 0", dict(x=x, w=w, b=b, stride=0, padding=0)),
         Example("padding -1", "패딩 -1", dict(x=x, w=w, b=b, stride=1, padding=-1)),
+        Example("x is 5-D", "x가 5차원", dict(x=x[None], w=w, b=b, stride=1, padding=0)),
+        Example("w is 5-D", "w가 5차원", dict(x=x, w=w[None], b=b, stride=1, padding=0)),
+        Example("stride -1", "stride -1", dict(x=x, w=w, b=b, stride=-1, padding=0)),
+        Example("b has 1 entry for 3 filters (NumPy would broadcast it)", "필터 3개에 b 원소가 1개 (NumPy라면 broadcast됨)",
+                dict(x=x, w=w, b=b[:1], stride=1, padding=0)),
+        Example("b is 0-d (a scalar array)", "b가 0차원 (스칼라 배열)", dict(x=x, w=w, b=b[0], stride=1, padding=0)),
+        Example("b has shape (1, 3), not (3,)", "b의 shape가 (3,)이 아니라 (1, 3)",
+                dict(x=x, w=w, b=b[None], stride=1, padding=0)),
+        Example("the filter does not fit in one direction only (5x5 input, 3x8 filter, padding 1)",
+                "한 방향으로만 필터가 들어가지 않음 (5x5 입력, 3x8 필터, padding 1)",
+                dict(x=x, w=floats("v2", 3, 2, 3, 8), b=b, stride=1, padding=1)),
     ]
     return e
 
@@ -71,6 +91,8 @@ def _conv1x1_edges() -> list[Example]:
                 dict(x=x, w=floats("b", 2, 3), b=floats("c", 2))),
         Example("more output channels than input channels (3 -> 5)", "출력 채널이 입력 채널보다 많음 (3 -> 5)",
                 dict(x=x, w=floats("d", 5, 3), b=floats("e", 5))),
+        Example("integer x with float weights (int64 x, float64 w and b)", "정수 x와 실수 가중치 (int64 x, float64 w와 b)",
+                dict(x=ints("k", 2, 2, 3, 3), w=floats("l", 3, 2), b=floats("m", 3))),
         Example("integer inputs", "정수 입력", dict(x=ints("f", 1, 2, 3, 3), w=ints("g", 4, 2), b=ints("h", 4))),
         Example("x is not 4-D", "x가 4차원이 아님", dict(x=x[0], w=floats("b", 2, 3), b=floats("c", 2))),
         Example("w is 4-D (F, C, 1, 1) instead of 2-D", "w가 2차원이 아니라 4차원 (F, C, 1, 1)",
@@ -78,6 +100,15 @@ def _conv1x1_edges() -> list[Example]:
         Example("w has 2 columns but x has 3 channels", "w의 열은 2개인데 x의 채널은 3개",
                 dict(x=x, w=floats("i", 2, 2), b=floats("c", 2))),
         Example("b has shape (2, 1)", "b의 shape가 (2, 1)", dict(x=x, w=floats("b", 2, 3), b=floats("c", 2)[:, None])),
+        Example("x is 5-D", "x가 5차원", dict(x=x[None], w=floats("b", 2, 3), b=floats("c", 2))),
+        Example("w is 1-D", "w가 1차원", dict(x=x, w=floats("b", 2, 3)[0], b=floats("c", 3))),
+        Example("w has 1 column but x has 3 channels (NumPy would broadcast it)",
+                "w의 열은 1개인데 x의 채널은 3개 (NumPy라면 broadcast됨)",
+                dict(x=x, w=floats("j", 2, 1), b=floats("c", 2))),
+        Example("b has 1 entry for 2 filters (NumPy would broadcast it)", "필터 2개에 b 원소가 1개 (NumPy라면 broadcast됨)",
+                dict(x=x, w=floats("b", 2, 3), b=floats("c", 2)[:1])),
+        Example("b is 0-d (a scalar array)", "b가 0차원 (스칼라 배열)",
+                dict(x=x, w=floats("b", 2, 3), b=floats("c", 2)[0])),
     ]
 
 
@@ -182,6 +213,61 @@ def _conv_padding_after_only(x, w, b, stride=1, padding=0):
     return out + kit.as_float(b)[None, :, None, None]
 
 
+@VARIANTS.add("conv_forward.padding_fixed_one",
+              en="Padded by 1 whatever the padding argument; pad by P = padding on every side.",
+              ko="네 변 모두에 padding 값 P만큼 붙여야 하는데 padding 인자와 상관없이 항상 1만큼 padding했습니다.")
+def _conv_padding_fixed_one(x, w, b, stride=1, padding=0):
+    x, w = np.asarray(x), np.asarray(w)
+    h = (x.shape[2] + 2 - w.shape[2]) // stride + 1
+    wd = (x.shape[3] + 2 - w.shape[3]) // stride + 1
+    if h < 1 or wd < 1:    # the filter needed more padding than 1: an empty output
+        return np.zeros((x.shape[0], w.shape[0], max(h, 0), max(wd, 0)))
+    return kit.conv(x, w, b, stride, 1)
+
+
+@VARIANTS.add("conv_forward.output_size_rounded",
+              en="Rounded the output size instead of flooring it: H' = (H + 2P - HH) // S + 1, and a window "
+                 "that would run past the padded input is not computed.",
+              ko="출력 크기를 내림하지 않고 반올림했는데, H' = (H + 2P - HH) // S + 1이고 padding된 입력 밖으로 "
+                 "나가는 window는 계산하지 않습니다.")
+def _conv_output_size_rounded(x, w, b, stride=1, padding=0):
+    # windows past the border read zeros (an output buffer sized by round(), zero-extended input)
+    x, w = kit.as_float(x), kit.as_float(w)
+    h = kit.rounded_size(x.shape[2], w.shape[2], stride, padding)
+    wd = kit.rounded_size(x.shape[3], w.shape[3], stride, padding)
+    xp = kit.pad(x, padding)
+    extra_h = max(0, (h - 1) * stride + w.shape[2] - xp.shape[2])
+    extra_w = max(0, (wd - 1) * stride + w.shape[3] - xp.shape[3])
+    xp = np.pad(xp, ((0, 0), (0, 0), (0, extra_h), (0, extra_w)))
+    out = kit.correlate(xp, w, stride)[:, :, :h, :wd]
+    return out + kit.as_float(b)[None, :, None, None]
+
+
+@VARIANTS.add("conv_forward.padding_all_after",
+              en="Put all 2P rows and columns of zeros after the input (bottom and right); zero padding puts P on "
+                 "every side.",
+              ko="zero padding은 네 변에 P줄씩 붙이는데 0 2P줄을 모두 입력의 뒤쪽(아래, 오른쪽)에 붙였습니다.")
+def _conv_padding_all_after(x, w, b, stride=1, padding=0):
+    out = kit.correlate(kit.pad(kit.as_float(x), 0, 2 * padding), kit.as_float(w), stride)
+    return out + kit.as_float(b)[None, :, None, None]
+
+
+@VARIANTS.add("conv_forward.batch_summed",
+              en="Summed over the whole batch as well, but each image n gets its own output out[n].",
+              ko="이미지 n마다 자기 출력 out[n]을 따로 계산해야 하는데 batch 전체까지 더했습니다.")
+def _conv_batch_summed(x, w, b, stride=1, padding=0):
+    plain = _conv_bias_forgotten(x, w, b, stride, padding)
+    return np.broadcast_to(plain.sum(axis=0, keepdims=True), plain.shape) + kit.as_float(b)[None, :, None, None]
+
+
+@VARIANTS.add("conv_forward.last_channel_only",
+              en="Only the last input channel counted (assigned instead of accumulating over the channels); the "
+                 "filter's dot product sums over every channel.",
+              ko="필터의 dot product는 모든 채널을 더하는데 채널마다 더하지 않고 덮어써서 마지막 입력 채널만 남았습니다.")
+def _conv_last_channel_only(x, w, b, stride=1, padding=0):
+    return kit.conv(kit.as_float(x)[:, -1:], kit.as_float(w)[:, -1:], b, stride, padding)
+
+
 @VARIANTS.add("conv_forward.window_not_strided",
               en="Sized the output for the stride but moved the window one pixel at a time; window (i, j) starts at (i * stride, j * stride).",
               ko="Output size는 stride에 맞췄지만 (i * stride, j * stride)에서 시작해야 할 (i, j)번째 window를 한 칸씩만 움직였습니다.")
@@ -232,8 +318,9 @@ def _conv_height_width_swapped(x, w, b, stride=1, padding=0):
 
 
 @VARIANTS.add("conv1x1_forward.integer_accumulator",
-              en="Stored the result in an array with the input's integer dtype, so the fractional parts were cut off.",
-              ko="결과를 입력과 같은 정수 dtype 배열에 저장해서 소수 부분이 잘렸습니다.")
+              en="Made the output array with dtype=x.dtype, so for an integer x the result was stored as "
+                 "integers and the fractional parts were cut off.",
+              ko="출력 배열을 dtype=x.dtype으로 만들어서 x가 정수이면 결과도 정수로 저장되어 소수 부분이 잘립니다.")
 def _c1_integer_accumulator(x, w, b):
     return kit.truncated_like(kit.conv(x, kit.as_float(w)[:, :, None, None], b), x)
 
@@ -243,6 +330,13 @@ def _c1_integer_accumulator(x, w, b):
               ko="w (F, C)의 f번째 행이 필터 / filter f의 channel별 가중치인데 w.T로 channel을 섞었습니다.")
 def _c1_weights_transposed(x, w, b):
     return kit.conv(x, kit.as_float(w).T[:, :, None, None], b)
+
+
+@VARIANTS.add("conv1x1_forward.bias_first_value_only",
+              en="Added b[0] to every output channel; output channel f gets its own bias b[f].",
+              ko="출력 채널 f에는 자기 bias b[f]를 더해야 하는데 모든 출력 채널에 b[0]을 더했습니다.")
+def _c1_bias_first_value_only(x, w, b):
+    return np.einsum("nchw,fc->nfhw", kit.as_float(x), kit.as_float(w)) + kit.as_float(b).reshape(-1)[0]
 
 
 @VARIANTS.add("conv1x1_forward.bias_forgotten",

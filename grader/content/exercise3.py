@@ -45,11 +45,21 @@ def _pool_edges(mean: bool) -> list[Example]:
         Example("all values negative", "모든 값이 음수", dict(x=-np.abs(floats("c", 1, 2, 4, 4)) - 1, size=2, stride=2)),
         Example("integer input", "정수 입력", dict(x=ints("d", 2, 2, 4, 6), size=2, stride=2)),
         Example("window as large as the input", "입력만큼 큰 창", dict(x=floats("e", 1, 2, 3, 3), size=3, stride=1)),
+        Example("size and stride left out (defaults size=2, stride=2)", "size와 stride 생략 (기본값 size=2, stride=2)",
+                dict(x=floats("f", 2, 2, 5, 7))),
+        Example("stride left out (default stride=2)", "stride 생략 (기본값 stride=2)",
+                dict(x=floats("h", 1, 2, 7, 6), size=3)),
         Example("window does not fit (size 6 over a 5x7 input)", "창이 들어가지 않음 (5x7 입력에 size 6)",
                 dict(x=x, size=6, stride=1)),
         Example("stride 0", "스트라이드 0", dict(x=x, size=2, stride=0)),
         Example("size 0", "size 0", dict(x=x, size=0, stride=1)),
         Example("x is not 4-D", "x가 4차원이 아님", dict(x=x[0], size=2, stride=2)),
+        Example("x is 5-D", "x가 5차원", dict(x=x[None], size=2, stride=2)),
+        Example("stride -1", "stride -1", dict(x=x, size=2, stride=-1)),
+        Example("size -2", "size -2", dict(x=x, size=-2, stride=1)),
+        Example("window does not fit in one direction only (size 6 over a 7x5 input)",
+                "한 방향으로만 window가 들어가지 않음 (7x5 입력에 size 6)",
+                dict(x=floats("pool", 1, 1, 7, 5), size=6, stride=1)),
     ]
     if mean:
         e.insert(5, Example("integer input whose averages are not integers", "평균이 정수가 아닌 정수 입력",
@@ -63,6 +73,8 @@ def _global_pool_edges() -> list[Example]:
         Example("integer input", "정수 입력", dict(x=ints("b", 2, 2, 3, 3))),
         Example("1x1 activation maps", "1x1 activation map", dict(x=floats("c", 3, 4, 1, 1))),
         Example("x is not 4-D", "x가 4차원이 아님", dict(x=floats("d", 3, 4, 4))),
+        Example("x is 5-D", "x가 5차원", dict(x=floats("d", 1, 2, 3, 4, 5))),
+        Example("x is 2-D", "x가 2차원", dict(x=floats("d", 4, 5))),
     ]
 
 
@@ -97,6 +109,29 @@ STRATEGIES = {
 VARIANTS = kit.Variants()
 
 
+@VARIANTS.add("max_pool_forward.output_size_rounded",
+              en="Rounded the output size instead of flooring it, so a window cut short at the border was pooled; "
+                 "H' = (H - size) // stride + 1 and the pixels left over are not covered.",
+              ko="H' = (H - size) // stride + 1이고 남는 픽셀은 덮지 않는데, 출력 크기를 반올림해서 가장자리에서 "
+                 "잘린 window까지 pooling했습니다.")
+def _mp_output_size_rounded(x, size=2, stride=2):
+    x = kit.as_float(x)
+    hw = (kit.rounded_size(x.shape[2], size, stride), kit.rounded_size(x.shape[3], size, stride))
+    return kit.partial_windows(x, size, stride, hw, np.max)
+
+
+@VARIANTS.add("max_pool_forward.output_size_ceil",
+              en="Rounded the output size up (ceil mode), so a window cut short at the border was pooled; "
+                 "H' = (H - size) // stride + 1 and the pixels left over are not covered.",
+              ko="H' = (H - size) // stride + 1이고 남는 픽셀은 덮지 않는데, 출력 크기를 올림(ceil mode)해서 "
+                 "가장자리에서 잘린 window까지 pooling했습니다.")
+def _mp_output_size_ceil(x, size=2, stride=2):
+    x = kit.as_float(x)
+    hw = (kit.rounded_size(x.shape[2], size, stride, how=kit.math.ceil),
+          kit.rounded_size(x.shape[3], size, stride, how=kit.math.ceil))
+    return kit.partial_windows(x, size, stride, hw, np.max)
+
+
 @VARIANTS.add("max_pool_forward.size_stride_swapped",
               en="Swapped the window size and the stride.",
               ko="Pooling window 크기와 stride를 서로 바꿔 썼습니다.")
@@ -126,6 +161,23 @@ def _mp_stride_ignored(x, size=2, stride=2):
 def _mp_pooled_over_channels(x, size=2, stride=2):
     # windows over axes 1 and 2, as if the layout were NHWC
     return kit.pool(x, size, stride, np.max, axes=(1, 2))
+
+
+@VARIANTS.add("max_pool_forward.running_max_from_zero",
+              en="Started the running maximum at 0, so a window of negative values gave 0 instead of its "
+                 "largest value (start from the window's first value, or use np.max).",
+              ko="최댓값을 0에서 시작해서 음수만 있는 window의 결과가 0이 되었습니다(window의 첫 값에서 시작하거나 "
+                 "np.max를 쓰세요).")
+def _mp_running_max_from_zero(x, size=2, stride=2):
+    return np.maximum(kit.pool(x, size, stride, np.max), 0.0)
+
+
+@VARIANTS.add("max_pool_forward.max_over_channels_too",
+              en="Took the maximum over the channels as well, but each channel's activation map is pooled on its own.",
+              ko="채널마다 activation map을 따로 pooling해야 하는데 채널까지 포함해서 최댓값을 구했습니다.")
+def _mp_max_over_channels_too(x, size=2, stride=2):
+    out = kit.pool(x, size, stride, np.max)
+    return np.broadcast_to(out.max(axis=1, keepdims=True), out.shape)
 
 
 @VARIANTS.add("max_pool_forward.mean_instead_of_max",
@@ -224,6 +276,14 @@ def _gap_width_only(x):
               ko="각 activation map의 평균 대신 최댓값을 구했습니다(global max pooling).")
 def _gap_max_instead_of_mean(x):
     return kit.as_float(x).max(axis=(2, 3))
+
+
+@VARIANTS.add("global_avg_pool.divided_by_h_squared",
+              en="Divided each map's sum by H x H (as if the maps were square) instead of H x W.",
+              ko="각 map의 합을 H x W가 아니라 H x H로 나눴습니다(정사각형이라고 가정).")
+def _gap_divided_by_h_squared(x):
+    x = kit.as_float(x)
+    return x.sum(axis=(2, 3)) / (x.shape[2] * x.shape[2])
 
 
 @VARIANTS.add("global_avg_pool.sum_instead_of_mean",

@@ -53,6 +53,14 @@ def _se_edges() -> list[Example]:
                 dict(x=x, **{**w("a", 4, 2), "w2": floats("h", 2, 4)})),
         Example("b2 has 3 entries for C = 4", "C = 4인데 b2 원소가 3개",
                 dict(x=x, **{**w("a", 4, 2), "b2": floats("i", 3)})),
+        Example("x is 5-D", "x가 5차원", dict(x=x[None], **w("a", 4, 2))),
+        Example("b1 has 1 entry for C_r = 2 (NumPy would broadcast it)", "C_r = 2인데 b1 원소가 1개 (NumPy라면 broadcast됨)",
+                dict(x=x, **{**w("a", 4, 2), "b1": floats("k", 1)})),
+        Example("b2 has 1 entry for C = 4 (NumPy would broadcast it)", "C = 4인데 b2 원소가 1개 (NumPy라면 broadcast됨)",
+                dict(x=x, **{**w("a", 4, 2), "b2": floats("l", 1)})),
+        Example("b1 is 0-d (a scalar array)", "b1이 0차원 (스칼라 배열)",
+                dict(x=x, **{**w("a", 4, 2), "b1": floats("m", 1)[0]})),
+        Example("w1 is 1-D", "w1이 1차원", dict(x=x, **{**w("a", 4, 2), "w1": floats("n", 4)})),
     ]
 
 
@@ -99,6 +107,15 @@ VARIANTS = kit.Variants()
               ko="Sigmoid는 1 / (1 + exp(-x))인데 1 / (1 + exp(x))로 썼습니다.")
 def _sig_sign_error(x):
     return 1.0 / (1.0 + np.exp(kit.as_float(x)))
+
+
+@VARIANTS.add("sigmoid.input_clipped",
+              en="Clipped x to [-10, 10] before the exponential, but sigmoid(20) is not sigmoid(10): avoid the "
+                 "overflow with exp(-|x|) instead.",
+              ko="지수를 계산하기 전에 x를 [-10, 10]으로 잘랐지만 sigmoid(20)은 sigmoid(10)과 다르므로 "
+                 "overflow는 exp(-|x|)로 피하세요.")
+def _sig_input_clipped(x):
+    return kit.sigmoid(np.clip(kit.as_float(x), -10.0, 10.0))
 
 
 @VARIANTS.add("sigmoid.exp_ratio_overflow",

@@ -171,7 +171,12 @@ def windows(x: np.ndarray, size, stride: int, axes=(2, 3)) -> np.ndarray:
 
 
 def correlate(x: np.ndarray, w: np.ndarray, stride: int = 1) -> np.ndarray:
-    """Cross-correlation of an already padded x (N, C, H, W) with w (F, C, HH, WW)."""
+    """Cross-correlation of an already padded x (N, C, H, W) with w (F, C, HH, WW);
+    an empty output when the filter does not fit (as a loop over range(H') gives)."""
+    h = (x.shape[2] - w.shape[2]) // stride + 1
+    wd = (x.shape[3] - w.shape[3]) // stride + 1
+    if h < 1 or wd < 1:
+        return np.zeros((x.shape[0], w.shape[0], max(h, 0), max(wd, 0)))
     return np.einsum("nchwij,fcij->nfhw", windows(x, w.shape[2:], stride), w)
 
 
@@ -195,3 +200,22 @@ def pool(x, size: int, stride: int, reduce, axes=(2, 3)) -> np.ndarray:
 def truncated_like(out: np.ndarray, x) -> np.ndarray:
     """out stored into an array of x's dtype: an integer x cuts the fractions off."""
     return out.astype(np.asarray(x).dtype)
+
+
+def rounded_size(n: int, f: int, stride: int, padding: int = 0, how=round) -> int:
+    """An output size computed with ``how`` (round, math.ceil) instead of the floor."""
+    return int(how((n + 2 * padding - f) / stride)) + 1
+
+
+def partial_windows(x: np.ndarray, size, stride: int, out_hw, reduce) -> np.ndarray:
+    """``reduce`` over the windows of x (N, C, H, W), out_hw of them per axis; windows
+    that run past the border keep only the cells inside (NumPy slicing cuts them short)."""
+    if isinstance(size, int):
+        size = (size, size)
+    n, c = x.shape[:2]
+    out = np.empty((n, c) + tuple(out_hw))
+    for i in range(out_hw[0]):
+        for j in range(out_hw[1]):
+            window = x[:, :, i * stride:i * stride + size[0], j * stride:j * stride + size[1]]
+            out[:, :, i, j] = reduce(window, axis=(2, 3)) if window.size else np.nan
+    return out

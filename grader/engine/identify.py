@@ -91,28 +91,63 @@ def identify(function: str, args: dict, got, expected, *, rtol=1e-5, atol=1e-6):
     return found[0] if found else None
 
 
-def matching(function: str, args: dict, got, expected, *, rtol=1e-5, atol=1e-6) -> list:
-    """Every misconception that reproduces `got` (see `identify`), in table order. Never raises."""
-    found: list = []
+def _integer_kind(a) -> bool:
+    if isinstance(a, tuple):
+        return bool(a) and all(_integer_kind(x) for x in a)
+    return a.dtype.kind in "iu"
+
+
+def _float_kind(a) -> bool:
+    if isinstance(a, tuple):
+        return any(_float_kind(x) for x in a)
+    return a.dtype.kind == "f"
+
+
+def _dtype_only(got_arr, expected_arr, rtol: float, atol: float) -> bool | None:
+    """None when ``got`` is right (nothing to explain); True when it has the right
+    values of the wrong kind (ints for floats, 26.0 for 26); False otherwise."""
+    if expected_arr is not None and _same(got_arr, expected_arr, rtol, atol):
+        return None if _integer_kind(got_arr) == _integer_kind(expected_arr) else True
+    return False
+
+
+def _reproduces(got_arr, expected_arr, out_arr, dtype_only: bool, rtol: float, atol: float) -> bool:
+    """A variant's output ``out_arr`` reproduces ``got`` and tells it apart from the reference.
+
+    An integer output where the reference gives floats with the same values (an
+    accumulator of the input's integer dtype on integer inputs) is reproduced by a
+    variant only when that variant also returns integers."""
+    if out_arr is None or not _same(got_arr, out_arr, rtol, atol):
+        return False
+    if dtype_only:
+        return _integer_kind(out_arr) == _integer_kind(got_arr)
+    if expected_arr is not None and _same(expected_arr, out_arr, rtol, atol) and not (
+            _integer_kind(out_arr) and _integer_kind(got_arr) and _float_kind(expected_arr)):
+        return False    # coincides with the reference here: not diagnostic
+    return True
+
+
+def matching(function: str, args: dict, got, expected, *, rtol=1e-5, atol=1e-6,
+             only=None) -> list[Misconception]:
+    """Every misconception that reproduces `got` (see `identify` and `_reproduces`), in
+    table order (of `only`'s when given). Never raises."""
+    found: list[Misconception] = []
     try:
         got_arr = _values(got)
         if got_arr is None or not isinstance(args, dict):
             return []
         expected_arr = _values(expected)
-        if expected_arr is not None and _same(got_arr, expected_arr, rtol, atol):
+        dtype_only = _dtype_only(got_arr, expected_arr, rtol, atol)
+        if dtype_only is None:
             return []
-        for m in for_function(function):
+        for m in (for_function(function) if only is None else only):
             try:
                 with np.errstate(all="ignore"):
                     out = m.variant(**_copy_args(args))
             except Exception:
                 continue
-            out_arr = _values(out)
-            if out_arr is None or not _same(got_arr, out_arr, rtol, atol):
-                continue
-            if expected_arr is not None and _same(expected_arr, out_arr, rtol, atol):
-                continue  # coincides with the reference here: not diagnostic
-            found.append(m)
+            if _reproduces(got_arr, expected_arr, _values(out), dtype_only, rtol, atol):
+                found.append(m)
     except Exception:
         return found
     return found
@@ -120,20 +155,20 @@ def matching(function: str, args: dict, got, expected, *, rtol=1e-5, atol=1e-6) 
 
 def matching_stored(case, got, *, rtol=1e-5, atol=1e-6) -> list:
     """``matching`` for a case of a bank: the variants' outputs on ``case`` were
-    stored when the bank was made (only those that differ from the reference's),
-    so a wrong output is compared with them, and no variant runs. Never raises."""
+    stored when the bank was made (those not identical to the reference's), so a
+    wrong output is compared with them, and no variant runs. Never raises."""
     from grader.expected import misconception
     try:
         got_arr = _values(got)
         if got_arr is None:
             return []
         expected_arr = _values(case.expected)
-        if expected_arr is not None and _same(got_arr, expected_arr, rtol, atol):
+        dtype_only = _dtype_only(got_arr, expected_arr, rtol, atol)
+        if dtype_only is None:
             return []
         found = []
         for key, out in case.variants or ():
-            out_arr = _values(out)
-            if out_arr is not None and _same(got_arr, out_arr, rtol, atol):
+            if _reproduces(got_arr, expected_arr, _values(out), dtype_only, rtol, atol):
                 named = misconception(key)
                 if named is not None:
                     found.append(named)
@@ -142,9 +177,10 @@ def matching_stored(case, got, *, rtol=1e-5, atol=1e-6) -> list:
         return []
 
 
-def matching_case(case, got) -> list:
-    """The misconceptions reproducing ``got`` on ``case``: from the case's stored
-    variant outputs (a bank's case), else by running the variants."""
+def matching_case(case, got, only=None) -> list:
+    """The misconceptions reproducing ``got`` on ``case`` (among ``only`` when given):
+    from the case's stored variant outputs (a bank's case), else by running the variants."""
     if case.variants is not None:
-        return matching_stored(case, got)
-    return matching(case.function, case.args, got, case.expected)
+        found = matching_stored(case, got)
+        return found if only is None else [m for m in found if m.key in {o.key for o in only}]
+    return matching(case.function, case.args, got, case.expected, only=only)

@@ -17,7 +17,7 @@ MESSAGES = {
         "missing": "{function} is not defined (or not a function) in {module}.py.",
         "timeout": "{function} did not finish: it {detail} (time limit) and was stopped.",
         "died": "The process running {function} {detail} (crash, os._exit or sys.exit, or a memory/process limit).",
-        "no_value_error": "{function} should raise ValueError here ({reason}), but it returned a value.",
+        "no_value_error": "{function} raised no ValueError for {case} ({reason}); it returned a value.",
         "wrong_exception": "{function} should raise ValueError here ({reason}), but raised {type}: {message}",
         "raised": "{function} raised {type}: {message}",
         "memory": "{function} ran out of memory (memory limit): {message}",
@@ -41,12 +41,15 @@ MESSAGES = {
         "dtype_exact": "{function} returned dtype {got}; it only rearranges its input, so keep the input's dtype "
                        "{expected} (or return float64).",
         "item": "In {output} (index {item} of the returned tuple): {message}",
+        "defaults": "This call left out {names}: the contract's defaults are {defaults}.",
+        "not_implemented": "not implemented yet",
+        "others": "Also failing ({n} more; --all shows each in full):",
     },
     "ko": {
         "missing": "{module}.py에 {function} 함수가 정의되어 있지 않습니다.",
         "timeout": "{function}가 끝나지 않아 중단했습니다 ({detail}, 시간 제한).",
         "died": "{function}를 실행하던 프로세스가 종료되었습니다: {detail} (crash, os._exit/sys.exit, 메모리·프로세스 제한).",
-        "no_value_error": "이 입력에서는 ValueError를 발생시켜야 합니다 ({reason}). 그런데 {function}가 값을 반환했습니다.",
+        "no_value_error": "이 입력에서는 ValueError를 발생시켜야 하는데({case}: {reason}) 값을 반환했습니다.",
         "wrong_exception": "이 입력에서는 ValueError를 발생시켜야 합니다 ({reason}). 그런데 {type}이 발생했습니다: {message}",
         "raised": "{function}에서 {type} 예외가 발생했습니다: {message}",
         "memory": "{function}가 메모리 제한을 넘었습니다: {message}",
@@ -71,6 +74,9 @@ MESSAGES = {
         "dtype_exact": "{function}의 반환 dtype이 {got}입니다. 입력을 재배열하기만 하므로 입력의 dtype {expected}을 "
                        "그대로 두세요(float64도 됩니다).",
         "item": "반환한 tuple의 {output}(인덱스 {item})에서: {message}",
+        "defaults": "이 호출에서는 다음 인자를 생략했습니다: {names}. 계약의 기본값은 {defaults}입니다.",
+        "not_implemented": "아직 구현하지 않음",
+        "others": "그 밖에 실패한 경우 {n}가지 (--all로 전부 볼 수 있습니다):",
     },
 }
 
@@ -84,7 +90,8 @@ WORDS = {
            "score": "Score", "seed": "seed", "protections": "Isolation",
            "public": "Checked {run} of the {total} public cases of the case bank ({file}, seed {seed}). "
                      "Final grading adds generated inputs you have not seen.",
-           "bank": "case bank {file} sha256 {sha}, seed {seed}; grader {grader}, numpy {numpy}"},
+           "bank": "case bank {file} sha256 {sha}, seed {seed}; grader {grader}, numpy {numpy}",
+           "counts": "({failed} failing, {todo} not implemented yet)"},
     "ko": {"lecture": "강의 예제", "edge": "경계 사례", "generated": "생성된 입력",
            "shrunk": "실패하는 가장 작은 입력", "input": "입력", "expected": "기대값", "got": "반환값",
            "misconception": "예상되는 오개념", "hint": "힌트", "printed": "코드가 출력한 내용",
@@ -94,7 +101,8 @@ WORDS = {
            "score": "점수", "seed": "seed", "protections": "격리",
            "public": "케이스 뱅크({file}, seed {seed})의 공개 사례 {total}개 중 {run}개를 확인했습니다. "
                      "최종 채점에서는 공개되지 않은 생성 입력도 검사합니다.",
-           "bank": "케이스 뱅크 {file} sha256 {sha}, seed {seed}; grader {grader}, numpy {numpy}"},
+           "bank": "케이스 뱅크 {file} sha256 {sha}, seed {seed}; grader {grader}, numpy {numpy}",
+           "counts": "(실패 {failed}개, 아직 구현하지 않음 {todo}개)"},
 }
 
 
@@ -105,15 +113,30 @@ def words(lang: str) -> dict:
 def describe(code: str, params: dict, function: str, module: str, lang: str) -> str:
     """One finding as one sentence (stored params hold lists where the check had tuples)."""
     template = MESSAGES.get(lang, MESSAGES["en"]).get(code) or MESSAGES["en"][code]
-    values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in params.items() if k != "traceback"}
-    try:
-        sentence = template.format(function=function, module=module, **values)
-    except (KeyError, ValueError, IndexError):
-        sentence = MESSAGES["en"][code].format(function=function, module=module, **values)
+    values = {k: _param(v) for k, v in params.items() if k != "traceback"}
+    sentence = None
+    for attempt in (template, MESSAGES["en"].get(code, "")):
+        try:
+            sentence = attempt.format(function=function, module=module, **values)
+            break
+        except (KeyError, ValueError, IndexError, TypeError, OverflowError):
+            continue
+    if sentence is None:
+        sentence = f"{function}: {code} " + ", ".join(f"{k}={v!r}" for k, v in values.items())
     if "item" in params and "output" in params:      # one array of a returned tuple
         where = MESSAGES.get(lang, MESSAGES["en"])["item"]
         return where.format(output=params["output"], item=params["item"], message=sentence)
     return sentence
+
+
+def _param(v):
+    """A stored parameter back as the check made it (lists were tuples; JSON keeps
+    non-finite floats as the strings "inf", "-inf", "nan")."""
+    if isinstance(v, list):
+        return tuple(v)
+    if isinstance(v, str) and v in ("inf", "-inf", "nan"):
+        return float(v)
+    return v
 
 
 def format_value(v) -> str:
@@ -129,10 +152,16 @@ def format_inputs(args: dict) -> str:
 
 
 def _num(v) -> str:
-    if isinstance(v, (np.integer, int)):
-        return str(int(v))
-    f = float(v)
-    if f == int(f) and abs(f) < 1e12:
+    """One cell of a grid: never raises (inf, NaN, huge and odd values included)."""
+    try:
+        if isinstance(v, (np.integer, int)):
+            return str(int(v))
+        f = float(v)
+    except (TypeError, ValueError, OverflowError):
+        return str(v)
+    if not np.isfinite(f):
+        return str(f)          # inf, -inf, nan
+    if abs(f) < 1e12 and f == int(f):
         return str(int(f))
     return f"{f:.4g}"
 
@@ -144,6 +173,8 @@ def format_grid(a: np.ndarray, mark: np.ndarray | None = None) -> str:
     a = np.asarray(a)
     if a.ndim == 0:
         return _num(a)
+    if a.size == 0:
+        return f"(empty, shape {tuple(a.shape)})"
     if a.ndim == 1:
         a = a[None]
         mark = None if mark is None else np.asarray(mark)[None]
@@ -222,22 +253,17 @@ def load_text(result: ExerciseResult, spec, lang: str) -> str | None:
     return describe("load", {"message": message}, "", result.exercise, lang)
 
 
-def function_feedback(fr: FunctionResult, exercise: str, spec, lang: str) -> str:
-    """The explanation of a failing function, in ``lang``: the case, its inputs,
-    the first thing wrong, small arrays drawn whole, the misconception, the
-    dependency that fails, the hint and what the code printed."""
-    failure = fr.failure
-    if failure is None:
-        return ""
+def _case_lines(name: str, failure: dict, exercise: str, lang: str) -> list[str]:
+    """One failing case in full: which case, its inputs, the first thing wrong, the
+    arrays drawn, the student's frames, the cause of an exception, the defaults left out."""
     w = words(lang)
     kind = failure["case_kind"]
-    label = failure.get("case_label") or ""
+    label = catalog.case_label(name, failure.get("case_label") or "", lang)
     kind_word = w["shrunk"] if kind == "shrunk" else w.get(kind, kind)
-    label = catalog.case_label(fr.name, label, lang)
     head = f"[{kind_word}]" + (f" {label}" if label else "")
     code, params = failure["code"], failure.get("params") or {}
     lines = [head, f"{w['input']}: {failure['inputs']}"] if code != "missing" else []
-    lines.append(describe(code, params, fr.name, exercise, lang))
+    lines.append(describe(code, {**params, "case": label or kind_word}, name, exercise, lang))
     if failure.get("skipped"):
         lines.append(explain_skipped(failure["skipped"], lang))
     grids = failure.get("grids") or {}
@@ -247,6 +273,48 @@ def function_feedback(fr: FunctionResult, exercise: str, spec, lang: str) -> str
         lines.append(f"{w['expected']}:\n{_indent(grids['expected'])}\n{w['got']}:\n{_indent(grids['got'])}")
     if params.get("traceback"):
         lines.append(f"{w['traceback']}:\n{params['traceback']}")
+    if failure.get("cause"):
+        from grader.engine import causes
+        lines.append(causes.sentence({"key": failure["cause"], "params": failure.get("cause_params")}, lang))
+    defaults = failure.get("defaults")
+    if defaults:
+        lines.append(_message(lang, "defaults").format(
+            names=", ".join(defaults), defaults=", ".join(f"{k}={v!r}" for k, v in defaults.items())))
+    return lines
+
+
+def _message(lang: str, key: str) -> str:
+    return MESSAGES.get(lang, MESSAGES["en"]).get(key) or MESSAGES["en"][key]
+
+
+def _other_line(name: str, other: dict, exercise: str, lang: str) -> str:
+    """Another failing case group in one line: which case, and the first thing wrong."""
+    w = words(lang)
+    kind = other["case_kind"]
+    label = catalog.case_label(name, other.get("case_label") or "", lang)
+    kind_word = w["shrunk"] if kind == "shrunk" else w.get(kind, kind)
+    what = describe(other["code"], {**(other.get("params") or {}), "case": label or kind_word}, name, exercise, lang)
+    what = what.splitlines()[0] if what else ""
+    if len(what) > 160:
+        what = what[:157] + "..."
+    count = other.get("count", 1)
+    many = f" x{count}" if kind == "generated" and count > 1 else ""
+    return f"- [{kind_word}{many}]" + (f" {label}" if label else "") + f": {what}"
+
+
+def function_feedback(fr: FunctionResult, exercise: str, spec, lang: str, show_all: bool = False) -> str:
+    """The explanation of a failing function, in ``lang``: the case, its inputs,
+    the first thing wrong, small arrays drawn whole, the cause or misconception,
+    the dependency that fails, the hint, what the code printed, and the other
+    failing case groups (one line each, or in full with ``show_all``)."""
+    failure = fr.failure
+    if failure is None:
+        return ""
+    w = words(lang)
+    if getattr(fr, "not_implemented", False):
+        from grader.engine import causes
+        return causes.sentence({"key": "not_implemented", "params": {}}, lang)
+    lines = _case_lines(fr.name, failure, exercise, lang)
     if fr.misconception:
         lines.append(f"{w['misconception']}: {misconception_text(fr.misconception, lang)}")
     if fr.depends_on_failing:
@@ -259,6 +327,14 @@ def function_feedback(fr: FunctionResult, exercise: str, spec, lang: str) -> str
     printed = failure.get("printed") or ""
     if printed.strip():
         lines.append(f"{w['printed']}:\n" + "\n".join("  " + ln for ln in printed.rstrip().splitlines()[:20]))
+    others = failure.get("others") or []
+    if others:
+        lines.append(_message(lang, "others").format(n=len(others)))
+        for other in others:
+            if show_all:
+                lines.append(_indent("\n".join(_case_lines(fr.name, other, exercise, lang))))
+            else:
+                lines.append("  " + _other_line(fr.name, other, exercise, lang))
     return "\n".join(lines)
 
 
@@ -272,10 +348,10 @@ def misconception_text(key: str | None, lang: str) -> str | None:
     return found.ko if lang == "ko" else found.en
 
 
-def _feedbacks(result: ExerciseResult, spec, lang: str) -> list[str]:
+def _feedbacks(result: ExerciseResult, spec, lang: str, show_all: bool = False) -> list[str]:
     loaded = load_text(result, spec, lang)
     return [loaded if loaded is not None and fr.failure is None and not fr.passed
-            else function_feedback(fr, result.exercise, spec, lang) for fr in result.functions]
+            else function_feedback(fr, result.exercise, spec, lang, show_all) for fr in result.functions]
 
 
 def document(result: ExerciseResult, lang: str) -> dict:
@@ -287,7 +363,8 @@ def document(result: ExerciseResult, lang: str) -> dict:
                           "feedback": feedback, "misconception": fr.misconception,
                           "misconception_text": misconception_text(fr.misconception, lang),
                           "cases_passed": fr.cases_passed, "cases_run": fr.cases_run, "failure": fr.failure,
-                          "depends_on_failing": fr.depends_on_failing, "elapsed_s": fr.elapsed_s})
+                          "depends_on_failing": fr.depends_on_failing,
+                          "not_implemented": fr.not_implemented, "elapsed_s": fr.elapsed_s})
     return {"exercise": result.exercise, "title": _title(result, spec, lang), "submission": result.submission,
             "score": result.score, "max_score": result.max_score, "seed": result.seed, "lang": lang,
             "functions": functions, "versions": result.versions, "protections": result.protections,
@@ -297,19 +374,23 @@ def document(result: ExerciseResult, lang: str) -> dict:
 
 
 def function_line(fr: FunctionResult, color: bool = False) -> str:
-    mark = "PASS" if fr.passed else "FAIL"
+    mark = "PASS" if fr.passed else ("TODO" if getattr(fr, "not_implemented", False) else "FAIL")
     if color:
         mark = f"\x1b[32m{mark}\x1b[0m" if fr.passed else f"\x1b[31m{mark}\x1b[0m"
     return f"{mark}  {fr.name:<24} {fr.score:g}/{fr.max_score:g}"
 
 
-def render_text(result: ExerciseResult, lang: str = "en", color: bool = False) -> str:
-    """The compact terminal report."""
+def render_text(result: ExerciseResult, lang: str = "en", color: bool = False, show_all: bool = False) -> str:
+    """The compact terminal report (``show_all``: every failing case group in full)."""
     w = words(lang)
     spec = _spec(result.exercise)
-    lines = [f"{result.exercise} — {_title(result, spec, lang)}   {w['score']}: {result.score:g}/{result.max_score:g}"]
+    todo = sum(bool(getattr(fr, "not_implemented", False)) for fr in result.functions)
+    counts = (f"   {w['counts'].format(failed=sum(not fr.passed for fr in result.functions) - todo, todo=todo)}"
+              if todo else "")
+    lines = [f"{result.exercise} — {_title(result, spec, lang)}   {w['score']}: {result.score:g}/{result.max_score:g}"
+             + counts]
     lines += source_lines(result.source, lang)
-    for fr, feedback in zip(result.functions, _feedbacks(result, spec, lang)):
+    for fr, feedback in zip(result.functions, _feedbacks(result, spec, lang, show_all)):
         lines.append(function_line(fr, color))
         if not fr.passed:
             lines.append(_indent(feedback, "      "))
@@ -379,5 +460,25 @@ def render_markdown(result: ExerciseResult, lang: str = "en", list_skipped: bool
     return "\n".join(lines) + "\n"
 
 
+def jsonable(data):
+    """``data`` with what strict JSON cannot hold made printable: non-finite floats
+    become the strings "inf", "-inf" and "nan", tuples lists, NumPy scalars numbers."""
+    if isinstance(data, dict):
+        return {str(k): jsonable(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [jsonable(v) for v in data]
+    if isinstance(data, (bool, np.bool_)):
+        return bool(data)
+    if isinstance(data, (int, np.integer)):
+        return int(data)
+    if isinstance(data, (float, np.floating)):
+        f = float(data)
+        return f if np.isfinite(f) else str(f)
+    if data is None or isinstance(data, str):
+        return data
+    return str(data)
+
+
 def render_json(result: ExerciseResult, lang: str = "en") -> str:
-    return json.dumps(document(result, lang), ensure_ascii=False, indent=2, sort_keys=False)
+    return json.dumps(jsonable(document(result, lang)), ensure_ascii=False, indent=2, sort_keys=False,
+                      allow_nan=False)

@@ -19,6 +19,13 @@ class FunctionResult:
     ``grids`` (small arrays drawn as the lecture does: ``args``, ``expected``,
     ``got``; language-neutral text or None) and ``printed`` (what the call printed).
     depends_on_failing: "exercise.function" of a failing function this one uses.
+    not_implemented: every case raised NotImplementedError (an untouched stub):
+    reported as "not implemented yet", counted apart from the failures.
+
+    ``failure`` may also hold ``cause`` and ``cause_params`` (why the code raised,
+    a key of ``grader.engine.causes.CAUSES``), ``defaults`` (the parameters the
+    case left out, with the contract's defaults) and ``others`` (the first
+    failing case of every other failing group, as the same data plus ``count``).
     """
 
     name: str
@@ -30,6 +37,7 @@ class FunctionResult:
     cases_run: int = 0
     failure: dict | None = None
     depends_on_failing: str | None = None
+    not_implemented: bool = False
     elapsed_s: float = 0.0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -14,7 +15,7 @@ import numpy as np
 
 import grader
 from grader.expected import FUNCTIONS
-from grader.engine import identify, notebook, report
+from grader.engine import causes, identify, notebook, report
 from grader.sandbox import wire
 from grader.engine.cases import Case, CaseBook, build_casebook, make_case, shrink_failure
 from grader.engine.compare import check
@@ -136,30 +137,43 @@ class Session:
             self.worker.close()
 
 
-EXTRA_FAILURES = 4   # failing outputs collected after the first, to tell misconceptions apart
-MAX_FAILURES = 25    # ... looking at no more failing cases than this
+MAX_FAILURES = 25    # failing cases kept in full (the rest are counted in their group)
+VALUE_CODES = frozenset({"values", "int_value", "shape", "not_int", "dtype_float64", "dtype_int_input",
+                         "nonfinite"})   # a wrong value returned: what a misconception may explain
+
+
+def _group_key(case: Case) -> tuple[str, str]:
+    """Failing cases are listed by group: each lecture or edge case on its own, generated inputs together."""
+    return (case.kind, case.label) if case.kind in ("lecture", "edge") else ("generated", "")
 
 
 def _run_cases(session: Session, spec: Spec, cases: list[Case],
-               packed: PackedCalls | None = None) -> tuple[int, int, list]:
-    """Run ``cases`` in order, stopping a few failures after the first (or when the
-    student's process is lost); returns (passed, run, [(case, finding, outcome), ...])."""
+               packed: PackedCalls | None = None) -> tuple[int, int, list, dict]:
+    """Run every case in order (stopping only when the student's process is lost);
+    returns (passed, run, [(case, finding, outcome), ...] for the first failures,
+    {group: [first (case, finding, outcome), number failing]})."""
     passed, failures, run = 0, [], 0
+    groups: dict[tuple[str, str], list] = {}
     for case, outcome in session.call_cases(cases, packed):
         run += 1
         finding = check(case, outcome, spec.tolerance)
         if finding is None:
             passed += 1
             continue
-        failures.append((case, finding, outcome))
-        with_output = sum(f.got is not None for _, f, _ in failures)
-        if outcome.worker_lost or with_output > EXTRA_FAILURES or len(failures) >= MAX_FAILURES:
-            return passed, run, failures
+        entry = (case, finding, outcome)
+        if len(failures) < MAX_FAILURES:
+            failures.append(entry)
+        group = groups.setdefault(_group_key(case), [entry, 0])
+        group[1] += 1
+        if outcome.worker_lost:
+            return passed, run, failures, groups
     if run < len(cases):    # the process vanished between calls: never a pass on fewer cases
         case = cases[run]
         outcome = Outcome(status="died", detail=session.exit_detail() or "ended unexpectedly")
-        failures.append((case, check(case, outcome, spec.tolerance), outcome))
-    return passed, run, failures
+        entry = (case, check(case, outcome, spec.tolerance), outcome)
+        failures.append(entry)
+        groups.setdefault(_group_key(case), [entry, 0])[1] += 1
+    return passed, run, failures, groups
 
 
 def _shrink(session: Session, spec: Spec, book: CaseBook, function: str):
@@ -207,42 +221,115 @@ def _dependency_failing(session: Session, spec: Spec, book: CaseBook, function: 
     return None
 
 
+def _is_value_failure(case: Case, finding) -> bool:
+    return case.raises is None and finding.code in VALUE_CODES and finding.got is not None
+
+
+def _dtype_only(case: Case, finding) -> bool:
+    """A dtype failure whose values are right: another problem than a wrong computation."""
+    if not finding.code.startswith("dtype_"):
+        return False
+    try:
+        with np.errstate(all="ignore"):
+            return bool(np.allclose(np.asarray(finding.got, dtype=float), np.asarray(case.expected, dtype=float),
+                                    rtol=1e-5, atol=1e-6))
+    except (TypeError, ValueError):
+        return False
+
+
+def _degenerate(args: dict) -> bool:
+    """Inputs on which unrelated variants coincide: tiny or all-zero arrays, sizes of 0 or 1."""
+    arrays = [np.asarray(v) for v in args.values() if isinstance(v, np.ndarray)]
+    if not arrays:
+        return max((abs(v) for v in args.values() if isinstance(v, int) and not isinstance(v, bool)),
+                   default=0) < 2
+    largest = max(arrays, key=lambda a: a.size)
+    if largest.size < 4 or not np.any(largest):
+        return True
+    return len(np.unique(largest)) < 3 or any(a.size > 0 and not np.any(a) for a in arrays if a is not largest
+                                               and a.size > 1)
+
+
 def _identify(failures: list):
-    """The misconception that reproduces the most failing outputs (the first case's first on ties)."""
-    votes: dict[str, list] = {}
-    for case, finding, _ in failures:
-        if finding.got is None or case.raises is not None:
-            continue
-        for m in identify.matching_case(case, finding.got):  # copies per variant, or a bank's stored outputs
-            votes.setdefault(m.key, [m, 0])[1] += 1
-    if not votes:
+    """The misconception named for the case shown (``failures[0]``), or None.
+
+    Only on a wrong-value failure, and only a misconception whose variant reproduces
+    the student's output on the shown case and on every other failing value case,
+    one of them at least not degenerate (``_degenerate``). Of several, the first
+    in the exercise's table; none rather than one that some case contradicts."""
+    if not failures:
         return None
-    return max(votes.values(), key=lambda mv: mv[1])[0]    # max keeps the first of equal counts
+    shown, finding, _ = failures[0]
+    if not _is_value_failure(shown, finding):
+        return None
+    values = [(shown, finding)] + [(c, f) for c, f, _ in failures[1:]
+                                   if _is_value_failure(c, f) and not _dtype_only(c, f)]
+    if all(_degenerate(c.args) for c, _ in values):
+        return None
+    for m in identify.matching_case(shown, finding.got):    # live variants, or a bank's stored outputs
+        if all(m.key in {n.key for n in identify.matching_case(c, f.got, only=(m,))} for c, f in values[1:]):
+            return m
+    return None
 
 
-def _failure_data(case: Case, finding, outcome, source: notebook.Context | None = None) -> dict:
-    """The failing case shown, as data (``FunctionResult.failure``)."""
+_TEMPORARY = re.compile(r"(?:/[^\s'\"()<>,:]*)?/euron-grade-(?:sub|run|nb)-[A-Za-z0-9_]+/?")
+
+
+def scrub(text):
+    """``text`` without the grader's temporary folders (the sandbox's paths mean nothing to a student)."""
+    return _TEMPORARY.sub("", text) if isinstance(text, str) else text
+
+
+def _defaults_left_out(case: Case) -> dict:
+    """The contract's defaults of the parameters this case leaves out."""
+    import inspect
+    try:
+        from grader.engine.reference import reference
+        signature = inspect.signature(reference(case.function))
+    except (ImportError, TypeError, ValueError):     # a student pack has no reference to read them from
+        return {}
+    return {name: p.default for name, p in signature.parameters.items()
+            if name not in case.args and p.default is not inspect.Parameter.empty}
+
+
+def _failure_data(case: Case, finding, outcome, source: notebook.Context | None = None, *,
+                  whole: bool = True) -> dict:
+    """A failing case, as data (``FunctionResult.failure``); ``whole``: with the
+    small arrays drawn (the case shown, and the others for ``--all``)."""
     grids = {}
-    if finding.code in ("values", "shape", "nonfinite"):
+    if whole and finding.code in ("values", "shape", "nonfinite", "modified_input"):
         small = all(v.size <= report.SMALL_ARRAY for v in case.args.values() if isinstance(v, np.ndarray))
         if case.kind in ("shrunk", "generated") and small:
             grids["args"] = report.format_args_whole(case.args)
-        expected, got = case.expected, finding.got
-        if "item" in finding.params:      # one array of a returned tuple
-            item = finding.params["item"]
-            expected, got = expected[item], (got[item] if got is not None else None)
-        drawn = report.comparison_grids(expected, got)
-        if drawn is not None:
-            grids["expected"], grids["got"] = drawn
+        if finding.code != "modified_input":
+            expected, got = case.expected, finding.got
+            if "item" in finding.params:      # one array of a returned tuple
+                item = finding.params["item"]
+                expected, got = expected[item], (got[item] if got is not None else None)
+            drawn = report.comparison_grids(expected, got)
+            if drawn is not None:
+                grids["expected"], grids["got"] = drawn
     printed = getattr(outcome, "output", "") if outcome is not None else ""
-    params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in finding.params.items()}
+    params = {k: scrub(list(v) if isinstance(v, tuple) else v) for k, v in finding.params.items()}
     if params.get("traceback"):
         params["traceback"] = notebook.map_traceback(params["traceback"], source)
     data = {"case_kind": case.kind, "case_label": case.label, "code": finding.code,
-            "inputs": report.format_inputs(case.args), "params": params, "grids": grids, "printed": printed or ""}
+            "inputs": report.format_inputs(case.args), "params": params,
+            "grids": grids, "printed": scrub(printed or "")}
     skipped = notebook.reason(source, finding.code, finding.params, case.function)
     if skipped is not None:
         data["skipped"] = skipped
+    defaults = _defaults_left_out(case)
+    if defaults:
+        data["defaults"] = defaults
+    error = getattr(outcome, "error", None) if outcome is not None else None
+    if finding.code in ("raised", "wrong_exception", "memory") and isinstance(error, dict):
+        cause = causes.explain(error, valid_input=case.raises is None)
+        if cause is not None:
+            cause["params"] = {k: scrub(v) for k, v in cause["params"].items()}
+            data["cause"], data["cause_params"] = cause["key"], cause["params"]
+        if not error.get("message") and isinstance(error.get("frame"), dict):
+            data["params"]["message"] = scrub(error["frame"].get("source") or "")
     return data
 
 
@@ -250,7 +337,7 @@ def _grade_function(session: Session, spec: Spec, book: CaseBook, fspec: Functio
                     source: notebook.Context | None = None) -> FunctionResult:
     started = time.monotonic()
     cases = book.cases[fspec.name]
-    passed, run, failures = _run_cases(session, spec, cases, packed_calls(book, fspec.name))
+    passed, run, failures, groups = _run_cases(session, spec, cases, packed_calls(book, fspec.name))
     if not failures:
         return FunctionResult(fspec.name, True, fspec.points, fspec.points, cases_passed=passed,
                               cases_run=run, elapsed_s=time.monotonic() - started)
@@ -262,12 +349,18 @@ def _grade_function(session: Session, spec: Spec, book: CaseBook, fspec: Functio
             failures.insert(0, smaller)
     found = _identify(failures)
     dependency = _dependency_failing(session, spec, book, fspec.name)
+    failure = _failure_data(case, finding, outcome, source)
+    shown = _group_key(case)
+    failure["others"] = [{**_failure_data(*first, source), "count": count}
+                         for key, (first, count) in groups.items() if key != shown]
+    not_implemented = passed == 0 and all(
+        f.code == "raised" and (f.params or {}).get("type") == "NotImplementedError" for _, f, _ in failures)
     return FunctionResult(
         fspec.name, False, 0.0, fspec.points,
         misconception=found.key if found else None,
-        cases_passed=passed, cases_run=run, failure=_failure_data(case, finding, outcome, source),
+        cases_passed=passed, cases_run=run, failure=failure,
         depends_on_failing=f"{dependency[0]}.{dependency[1]}" if dependency else None,
-        elapsed_s=time.monotonic() - started)
+        not_implemented=not_implemented, elapsed_s=time.monotonic() - started)
 
 
 def _load_failure(spec: Spec, hello: dict) -> dict:
@@ -281,13 +374,43 @@ def _load_failure(spec: Spec, hello: dict) -> dict:
             "traceback": error.get("traceback") or ""}
 
 
+MAX_PACKAGE_DEPTH = 3
+SKIPPED_FOLDERS = {"__pycache__", ".git", ".ipynb_checkpoints", "node_modules", ".venv", "venv", "solutions", "grader",
+                   "tests"}
+
+
 def _stage(folder: str) -> str:
-    """A private copy of the submission's top-level .py files, outside the project tree,
-    so that the confined student process can read them and nothing else of ours."""
+    """A private copy of the submission's .py files, outside the project tree, so that
+    the confined student process can read them and nothing else of ours: the
+    top-level files and the helper packages in subfolders (``from mylib.im2col
+    import ...``), at most MAX_STAGED_FILES files of MAX_STAGED_BYTES each, no
+    symbolic links, MAX_PACKAGE_DEPTH folders deep."""
     stage = tempfile.mkdtemp(prefix="euron-grade-sub-")
-    for path in sorted(Path(folder).glob("*.py"))[:MAX_STAGED_FILES]:
-        if path.is_file() and path.stat().st_size <= MAX_STAGED_BYTES:
-            shutil.copyfile(path, os.path.join(stage, path.name))
+    root = Path(folder)
+    copied = 0
+
+    def walk(here: Path, depth: int) -> None:
+        nonlocal copied
+        try:
+            entries = sorted(here.iterdir())
+        except OSError:
+            return
+        for path in entries:
+            if copied >= MAX_STAGED_FILES or path.is_symlink():
+                continue
+            if path.suffix == ".py" and path.is_file() and path.stat().st_size <= MAX_STAGED_BYTES:
+                target = Path(stage, path.relative_to(root))
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
+                copied += 1
+        if depth >= MAX_PACKAGE_DEPTH:
+            return
+        for path in entries:
+            if path.is_dir() and not path.is_symlink() and path.name not in SKIPPED_FOLDERS \
+                    and not path.name.startswith(".") and path.name.isidentifier():
+                walk(path, depth + 1)
+
+    walk(root, 0)
     return stage
 
 
@@ -303,15 +426,18 @@ def default_confinement(stage: str):
 
 def grade(spec: Spec, submission, *, casebook: CaseBook | None = None, seed: int = DEFAULT_SEED,
           zygote: Zygote | None = None, confinement=None, confine: bool = True,
-          session: Session | None = None) -> ExerciseResult:
+          session: Session | None = None, functions=None) -> ExerciseResult:
     """Grade ``spec``'s functions in ``submission`` (a folder or a .py file).
 
     ``confinement``: the sandbox's hardening settings; when None and ``confine``
     is true, the submission is staged in a private folder and confined by
     ``default_confinement``. ``session``: the student's process, already set
     up on ``submission`` (a staged folder) and shared with their other
-    exercises; ``zygote``, ``confinement`` and ``confine`` are then unused."""
+    exercises; ``zygote``, ``confinement`` and ``confine`` are then unused.
+    ``functions``: grade only these of the exercise's functions."""
     started = time.monotonic()
+    if functions:
+        spec = dataclasses.replace(spec, functions=tuple(f for f in spec.functions if f.name in set(functions)))
     converted = notebook_name = shown = None
     if Path(submission).suffix == ".ipynb" and Path(submission).is_file():
         notebook_name, shown = Path(submission).name, str(Path(submission).resolve())

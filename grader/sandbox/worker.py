@@ -140,6 +140,20 @@ def _student_frames(exc: BaseException, root: str) -> str:
     return "\n".join(lines)
 
 
+def _student_frame(exc: BaseException, root: str) -> dict | None:
+    """The innermost frame of the student's own code: file name, line number,
+    that line and the two before it (what ``grader.engine.causes`` matches)."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if os.path.realpath(f.filename).startswith(root + os.sep)]
+    if not frames:
+        return None
+    f = frames[-1]
+    before = [linecache.getline(f.filename, n).strip() for n in range(max(1, f.lineno - 2), f.lineno)]
+    return {"file": os.path.basename(f.filename)[:200], "line": int(f.lineno or 0),
+            "function": str(f.name)[:200], "source": (f.line or "").strip()[:300],
+            "before": [b[:300] for b in before if b]}
+
+
 def _safe_str(obj) -> str:
     try:
         return str(obj)
@@ -158,7 +172,15 @@ def _describe_error(exc: BaseException, root: str) -> dict:
         "message": message[:1000],
         "is_value_error": isinstance(exc, ValueError),
         "traceback": _safe_frames(exc, root)[:4000],
+        "frame": _safe_frame(exc, root),
     }
+
+
+def _safe_frame(exc: BaseException, root: str) -> dict | None:
+    try:
+        return _student_frame(exc, root)
+    except BaseException:  # noqa: BLE001
+        return None
 
 
 def _safe_frames(exc: BaseException, root: str) -> str:
