@@ -82,36 +82,17 @@ def pack(message: dict) -> list:
 
     A message sent many times (the same calls for every student) is packed once."""
     arrays: list[np.ndarray] = []
-    head, blobs = _frame(encode(message, arrays), arrays)
-    if sum(len(b) for b in blobs) <= JOIN_BYTES:     # one system call for a typical message
-        return [b"".join([head, *blobs])]
-    return [head, *blobs]
-
-
-def pack_reply(body: dict, array_paths: list[tuple[str, str]]) -> bytes:
-    """Like ``pack({...})`` for a flat message whose arrays all sit one level down,
-    at ``body[outer][inner]`` for each (outer, inner) in ``array_paths``; the rest
-    of ``body`` is plain JSON. A student's process sends one of these per call,
-    so it skips the general walk of :func:`encode`."""
-    arrays: list[np.ndarray] = []
-    body = dict(body)
-    for outer, inner in array_paths:
-        arrays.append(body[outer][inner])
-        body[outer] = {**body[outer], inner: {"__array__": len(arrays) - 1}}
-    head, blobs = _frame(body, arrays)
-    return b"".join([head, *blobs])
-
-
-def _frame(body, arrays: list) -> tuple[bytes, list]:
-    """(length prefix + JSON header, the arrays' raw bytes) for ``body`` whose
-    ``{"__array__": i}`` slots refer to ``arrays``."""
+    body = encode(message, arrays)
     blobs, specs = [], []
     for a in arrays:
         a = np.ascontiguousarray(a)
         specs.append({"dtype": a.dtype.str, "shape": list(a.shape), "nbytes": a.nbytes})
         blobs.append(a.data.cast("B") if a.nbytes else b"")
     header = json.dumps({"body": body, "arrays": specs}, allow_nan=True).encode()
-    return struct.pack(">I", len(header)) + header, blobs
+    head = struct.pack(">I", len(header)) + header
+    if sum(len(b) for b in blobs) <= JOIN_BYTES:     # one system call for a typical message
+        return [b"".join([head, *blobs])]
+    return [head, *blobs]
 
 
 def send_packed(sock: socket.socket, buffers: list) -> None:

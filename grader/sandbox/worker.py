@@ -316,15 +316,6 @@ def _call(mod, root: str, request: dict, output_fd: int, pristine: dict | None =
     return reply
 
 
-def _pack_reply(reply: dict) -> bytes:
-    """``wire.pack(reply)`` for the replies ``_call`` makes, without the general walk."""
-    paths = [("inputs_after", k) for k in reply.get("inputs_after", ())]
-    value = reply.get("value")
-    if value is not None and "array" in value:
-        paths.append(("value", "array"))
-    return wire.pack_reply(reply, paths)
-
-
 def serve(sock: socket.socket, job: dict) -> None:
     """Entry point of a freshly forked worker; never returns."""
     code = 0
@@ -363,8 +354,8 @@ def serve(sock: socket.socket, job: dict) -> None:
             else:
                 calls = [(request, None) for request in message.get("calls", ())]
             for request, pristine in calls:
-                sock.sendall(_pack_reply(_call(mod, root, request, output_fd, pristine) if mod is not None
-                                         else {"status": "missing", "output": _take_output(output_fd)}))
+                wire.send(sock, _call(mod, root, request, output_fd, pristine) if mod is not None
+                          else {"status": "missing", "output": _take_output(output_fd)})
     except wire.PeerClosed:
         pass
     except BaseException:  # noqa: BLE001 - a broken worker just ends
