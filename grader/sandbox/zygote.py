@@ -353,15 +353,14 @@ class Worker:
         self.sock = zygote._connect()
         wire.send(self.sock, {"op": "spawn", "job": payload})
         self.alive = True
-        self._replies = wire.Receiver(self.sock)
         self._set_timeout(job.limits.import_time_s)
         try:
-            self.pid = int(self._replies.recv()["pid"])     # from the zygote, before the child runs
+            self.pid = int(wire.recv(self.sock)["pid"])     # from the zygote, before the child runs
         except (wire.WireError, OSError, KeyError, TypeError, ValueError):
             self._fail("died")
             return
         try:   # sent by the worker before it runs any student code
-            protections = self._replies.recv().get("protections")
+            protections = wire.recv(self.sock).get("protections")
         except socket.timeout:
             self._fail("timeout")
             return
@@ -380,7 +379,7 @@ class Worker:
         """Wait for the report on loading the module (``self.hello``)."""
         try:
             self._set_timeout(seconds)
-            message = self._replies.recv()
+            message = wire.recv(self.sock)
         except socket.timeout:
             self._fail("timeout")
             return
@@ -458,7 +457,7 @@ class Worker:
         self._pending -= 1
         try:
             self._set_timeout(self.job.limits.time_s)
-            reply = self._replies.recv()
+            reply = wire.recv(self.sock)
         except socket.timeout:
             self._lose("timeout")
             return Outcome(status="timeout", detail=f"took longer than {self.job.limits.time_s:g} s")
