@@ -68,13 +68,11 @@ class WorkerJob:
 class PackedCalls:
     """A message of calls packed once and sent to many workers.
 
-    count: the number of calls; buffers: ``wire.pack({"calls": [...]})``;
-    key: names the message when a zygote holds it (``Zygote.keep``).
+    count: the number of calls; buffers: ``wire.pack({"calls": [...]})``.
     """
 
     count: int
     buffers: list
-    key: str = ""
 
 
 @dataclass
@@ -145,7 +143,7 @@ def _from_descendant(conn: socket.socket) -> bool:
 
 
 def _zygote_loop(listener: socket.socket, alive_fd: int) -> None:
-    """Serve spawn, keep and wait requests until the grader's end of ``alive_fd`` closes."""
+    """Serve spawn and wait requests until the grader's end of ``alive_fd`` closes."""
     from grader.sandbox import worker  # noqa: F401  (loaded once here, inherited by every worker)
     try:
         from grader.sandbox import hardening  # noqa: F401
@@ -180,14 +178,6 @@ def _zygote_loop(listener: socket.socket, alive_fd: int) -> None:
         try:
             request = wire.recv(conn)
         except (wire.WireError, OSError):
-            conn.close()
-            continue
-        if request.get("op") == "keep":    # calls every later worker will make (trusted input)
-            try:
-                worker.keep(str(request["key"]), wire.recv(conn)["calls"])
-                wire.send(conn, {"kept": True})
-            except (wire.WireError, OSError, KeyError, TypeError):
-                pass
             conn.close()
             continue
         if request.get("op") == "wait":
@@ -231,7 +221,6 @@ class Zygote:
         self.address = os.path.join(self._dir, "zygote.sock")
         self._owner = os.getpid()
         self._proc = None
-        self.kept: set[str] = set()
         if "solutions" in sys.modules or "grader.reference" in sys.modules:
             self._start_fresh()
         else:
@@ -275,17 +264,6 @@ class Zygote:
     def spawn(self, job: WorkerJob) -> "Worker":
         """Start a worker for ``job`` and wait for it to load the student's module."""
         return Worker(self, job)
-
-    def keep(self, packed: PackedCalls) -> None:
-        """Hand the zygote a message of calls (the same for every student) to
-        decode once: the workers it forks from now on have them already and
-        are asked for them by key, so that each student's worker does not
-        receive and decode the whole message again."""
-        with self._connect() as sock:
-            wire.send(sock, {"op": "keep", "key": packed.key})
-            wire.send_packed(sock, packed.buffers)
-            if wire.recv(sock).get("kept"):
-                self.kept.add(packed.key)
 
     def exit_status(self, pid: int) -> int:
         """Reap worker ``pid`` (after it has been killed or has exited)."""
@@ -427,7 +405,7 @@ class Worker:
         still has its own time limit.  Stop iterating early and the replies
         still due are drained before the next request.  Nothing more is
         yielded once the process is lost.  ``packed``: sent instead of
-        ``requests`` (only its key, when the zygote holds it).
+        ``requests``.
         """
         if not self.alive:
             return
@@ -438,8 +416,6 @@ class Worker:
             self._set_timeout(self.job.limits.time_s)
             if packed is None:
                 wire.send(self.sock, {"calls": requests})
-            elif packed.key and packed.key in self.zygote.kept:
-                wire.send(self.sock, {"kept": packed.key})
             else:
                 wire.send_packed(self.sock, packed.buffers)
         except OSError:
