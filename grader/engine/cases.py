@@ -44,7 +44,6 @@ class CaseBook:
     seed: int
     examples: int
     cases: dict[str, list[Case]] = field(default_factory=dict)
-    packed_calls: dict = field(default_factory=dict, repr=False, compare=False)   # filled by runner
 
 
 def _frozen(a) -> np.ndarray:

@@ -78,9 +78,7 @@ _NESTED = (dict, list)   # json.loads makes exactly these; everything else is a 
 
 
 def pack(message: dict) -> list:
-    """``message`` as the buffers to send, back to back (see :func:`send_packed`).
-
-    A message sent many times (the same calls for every student) is packed once."""
+    """``message`` as the buffers to send, back to back (see :func:`send`)."""
     arrays: list[np.ndarray] = []
     body = encode(message, arrays)
     blobs, specs = [], []
@@ -95,15 +93,10 @@ def pack(message: dict) -> list:
     return [head, *blobs]
 
 
-def send_packed(sock: socket.socket, buffers: list) -> None:
-    """Send what :func:`pack` returned."""
-    for buffer in buffers:
-        sock.sendall(buffer)
-
-
 def send(sock: socket.socket, message: dict) -> None:
     """Send ``message`` (a dict that may hold arrays anywhere inside)."""
-    send_packed(sock, pack(message))
+    for buffer in pack(message):
+        sock.sendall(buffer)
 
 
 def _check_spec(spec) -> tuple[np.dtype, tuple[int, ...], int]:

@@ -64,16 +64,6 @@ class WorkerJob:
     process_limits: Limits | None = None
 
 
-@dataclass(frozen=True)
-class PackedCalls:
-    """A message of calls packed once and sent to many workers.
-
-    count: the number of calls; buffers: ``wire.pack({"calls": [...]})``.
-    """
-
-    count: int
-    buffers: list
-
 
 @dataclass
 class Outcome:
@@ -396,7 +386,7 @@ class Worker:
             self.sock.settimeout(seconds)
             self._timeout = seconds
 
-    def call_many(self, requests: list[dict], packed: PackedCalls | None = None):
+    def call_many(self, requests: list[dict]):
         """Send every call at once and yield each outcome as it arrives.
 
         The student's process reads the whole batch before it answers (so
@@ -404,8 +394,7 @@ class Worker:
         each call as soon as it returns: no round trip per call, and each call
         still has its own time limit.  Stop iterating early and the replies
         still due are drained before the next request.  Nothing more is
-        yielded once the process is lost.  ``packed``: sent instead of
-        ``requests``.
+        yielded once the process is lost.
         """
         if not self.alive:
             return
@@ -414,15 +403,12 @@ class Worker:
             return
         try:
             self._set_timeout(self.job.limits.time_s)
-            if packed is None:
-                wire.send(self.sock, {"calls": requests})
-            else:
-                wire.send_packed(self.sock, packed.buffers)
+            wire.send(self.sock, {"calls": requests})
         except OSError:
             self._lose("died")
             yield Outcome(status="died", detail=self.exit_detail)
             return
-        self._pending = packed.count if packed is not None else len(requests)
+        self._pending = len(requests)
         while self._pending and self.alive:
             outcome = self._next_reply()
             yield outcome
