@@ -1,8 +1,8 @@
 """Grading a whole class: submissions -> jobs -> results store -> gradebook.
 
 One job is one student: the exercises of theirs to grade. The parent reads
-the class, starts the zygote (a fresh interpreter that never imports the
-reference solutions), builds every exercise's case book once, then forks ``jobs``
+the class, starts the zygote (before anything imports the reference
+solutions), builds every exercise's case book once, then forks ``jobs``
 long-lived *trusted* grading processes and feeds them one job at a time.
 For a job, a grading process copies the student's files into a private
 folder and asks the zygote for one untrusted worker (confined by
@@ -453,7 +453,7 @@ class _LocalRunner:
 
     def run(self, jobs: list[Job], store: Store, version: str, progress) -> tuple[int, list[str]]:
         from grader.sandbox import Zygote
-        zygote = Zygote()
+        zygote = Zygote()            # first: the reference is imported by the case books below
         import grader.engine.report         # noqa: F401 - loaded once here, not in every job's process
         import grader.engine.runner         # noqa: F401
         stage_root = _stage_root()
@@ -599,7 +599,7 @@ def _subprocess_main() -> None:
     """``python -m grader.batch``: grade the jobs on stdin, one JSON line per exercise."""
     from grader.sandbox import Zygote
     request = json.loads(sys.stdin.read())
-    zygote = Zygote()
+    zygote = Zygote()                     # before the case books import the reference
     import grader.engine.report                  # noqa: F401
     import grader.engine.runner                  # noqa: F401
     from grader.engine.spec import load_spec

@@ -275,7 +275,7 @@ def grade(spec: Spec, submission, *, casebook: CaseBook | None = None, seed: int
     own_session = session is None
     own_zygote = own_session and zygote is None
     if own_zygote:
-        zygote = Zygote()
+        zygote = Zygote()      # before the reference is imported by the case book
     stage = None
     if own_session:
         load_from = folder

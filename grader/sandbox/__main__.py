@@ -1,11 +1,10 @@
-"""``python -m grader.sandbox ADDRESS``: the zygote, as a fresh interpreter.
+"""``python -m grader.sandbox ADDRESS``: the zygote as a fresh interpreter.
 
-Every ``Zygote`` starts one: the grader's process imports the reference
-solutions, so forking it would hand them to students.  It serves until its
-standard input closes.
+Used when the grader's process has already imported the reference solutions
+(for instance inside the test suite), so that forking it would hand them to
+students.  It serves until its standard input closes.
 """
 import os
-import signal
 import socket
 import sys
 
@@ -13,7 +12,6 @@ from grader.sandbox.zygote import _zygote_loop
 
 
 def main() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)    # Ctrl-C is the grader's to handle; we end with it
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(sys.argv[1])
     listener.listen(64)

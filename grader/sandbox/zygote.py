@@ -1,8 +1,9 @@
 """Running student code in a separate process: the zygote and the worker handle.
 
 The grader's process imports the reference solutions, so a student's process
-must never be forked from it.  Instead a *zygote* is started as a fresh
-interpreter (``python -m grader.sandbox``).  The zygote listens on a unix socket in a private directory;
+must never be forked from it.  Instead a *zygote* is forked first, while
+``solutions`` is still unimported (or, when it already is, started as a fresh
+interpreter).  The zygote listens on a unix socket in a private directory;
 each connection is a request for one worker, and the connection itself
 becomes that worker's channel: the zygote forks, the child keeps the socket
 and serves calls (``grader.sandbox.worker.serve``), the zygote forgets it.  Any
@@ -209,6 +210,34 @@ class Zygote:
         os.chmod(self._dir, 0o700)
         self.address = os.path.join(self._dir, "zygote.sock")
         self._owner = os.getpid()
+        self._proc = None
+        if "solutions" in sys.modules or "grader.reference" in sys.modules:
+            self._start_fresh()
+        else:
+            self._start_forked()
+
+    def _start_forked(self) -> None:
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(self.address)
+        listener.listen(64)
+        alive_r, alive_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                os.close(alive_w)
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                _zygote_loop(listener, alive_r)
+            except BaseException:  # noqa: BLE001
+                code = 1
+            finally:
+                os._exit(code)
+        listener.close()
+        os.close(alive_r)
+        self._alive_w = alive_w
+        self._pid = pid
+
+    def _start_fresh(self) -> None:
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "grader.sandbox", self.address],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
@@ -239,6 +268,13 @@ class Zygote:
             self._proc.stdin.close()
             self._proc.wait(timeout=10)
             self._proc = None
+        elif getattr(self, "_alive_w", None) is not None:
+            os.close(self._alive_w)
+            self._alive_w = None
+            try:
+                os.waitpid(self._pid, 0)
+            except ChildProcessError:
+                pass
         shutil.rmtree(self._dir, ignore_errors=True)
 
     def __enter__(self) -> "Zygote":
