@@ -93,7 +93,7 @@ def run_batch(cls: Path, out: Path, jobs: int) -> tuple[float, float]:
 def in_process(cls: Path, students: list[str], with_checks: bool) -> float:
     """Import each submission here and call its functions on the case book."""
     from grader.engine.cases import build_casebook
-    from grader.engine.catalog import FUNCTIONS
+    from grader.content import FUNCTIONS
     from grader.engine.compare import check
     from grader.sandbox import Outcome
     from grader.engine.spec import all_specs
@@ -265,6 +265,8 @@ def main() -> None:
               f"{(checked / n + floor) / (calls / n):.2f}x, or (calls + checks + floor) / (calls + checks) = "
               f"{(checked / n + floor) / (checked / n):.2f}x, before a single byte of a call or reply is sent")
 
+        if a.pytest_sample <= 0:     # no pytest baseline
+            return
         sample = tame[:: max(1, len(tame) // a.pytest_sample)][:a.pytest_sample]
         (tmp / "pytest").mkdir()
         pt = pytest_baseline(tmp / "class", sample, tmp / "pytest") / len(sample)

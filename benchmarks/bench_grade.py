@@ -25,7 +25,7 @@ FLOOR = """
 import numpy, hypothesis
 from grader.engine.spec import load_spec
 from grader.engine.cases import build_casebook
-from grader.engine.catalog import reference
+from grader.engine.reference import reference
 from grader.engine.runner import DEFAULT_SEED
 spec = load_spec({exercise!r})
 book = build_casebook(spec, DEFAULT_SEED)

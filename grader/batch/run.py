@@ -483,17 +483,10 @@ def _stage_root() -> str:
     return root
 
 
-def _casebooks(zygote, specs: dict, names, seed: int) -> dict:
-    """Build each named exercise's case book once and hand its calls to the zygote
-    (packed once, decoded once there for every worker)."""
+def _casebooks(specs: dict, names, seed: int) -> dict:
+    """Build each named exercise's case book once (every student gets the same cases)."""
     from grader.engine.cases import build_casebook
-    from grader.engine.runner import packed_calls
-    books = {}
-    for name in names:
-        book = books[name] = build_casebook(specs[name], seed)
-        for function in book.cases:
-            zygote.keep(packed_calls(book, function))
-    return books
+    return {name: build_casebook(specs[name], seed) for name in names}
 
 
 class _LocalRunner:
@@ -513,7 +506,7 @@ class _LocalRunner:
         import grader.engine.runner         # noqa: F401
         stage_root = _stage_root()
         hide = [str(Path(self.opts.submissions).resolve()), str(Path(self.opts.out).resolve())]
-        books = _casebooks(zygote, self.specs, sorted({e for j in jobs for e in j.exercises}), self.opts.seed)
+        books = _casebooks(self.specs, sorted({e for j in jobs for e in j.exercises}), self.opts.seed)
         pending = list(reversed(jobs))
         record = _Recorder(store, version, self.specs, sum(len(j.exercises) for j in jobs), progress)
         graders = [_Grader(self, zygote, books, stage_root, hide) for _ in range(min(self.width, len(jobs)))]
@@ -672,7 +665,7 @@ def _subprocess_main() -> None:
             try:
                 new = [e for e in dict.fromkeys(job.exercises) if e not in books]
                 specs.update({e: load_spec(e) for e in new if e not in specs})
-                books.update(_casebooks(zygote, specs, new, request["seed"]))
+                books.update(_casebooks(specs, new, request["seed"]))
             except Exception as exc:  # noqa: BLE001 - one job's failure is data
                 for exercise in job.exercises:
                     emit(_failure(exercise, exc))

@@ -46,7 +46,6 @@ class CaseBook:
     seed: int
     examples: int
     cases: dict[str, list[Case]] = field(default_factory=dict)
-    packed_calls: dict = field(default_factory=dict, repr=False, compare=False)   # filled by runner
     reference: object = field(default=None, repr=False, compare=False)   # grader.expected.Reference; None: solutions
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 import re
 import shutil
@@ -16,12 +15,11 @@ import numpy as np
 import grader
 from grader.expected import FUNCTIONS
 from grader.engine import causes, identify, notebook, report
-from grader.sandbox import wire
 from grader.engine.cases import Case, CaseBook, build_casebook, make_case, shrink_failure
 from grader.engine.compare import check
 from grader.errors import UsageError
 from grader.engine.results import ExerciseResult, FunctionResult
-from grader.sandbox import Outcome, PackedCalls, Worker, WorkerJob, Zygote
+from grader.sandbox import Outcome, Worker, WorkerJob, Zygote
 from grader.engine.spec import FunctionSpec, Spec
 
 DEFAULT_SEED = grader.DEFAULT_SEED
@@ -67,22 +65,6 @@ def _requests(cases: list[Case]) -> list[dict]:
             for c in cases]
 
 
-def packed_calls(book: CaseBook, function: str) -> PackedCalls:
-    """The request for all of ``function``'s cases in ``book``, packed once per case
-    book (every student gets the same message)."""
-    cache = book.packed_calls
-    cases = book.cases[function]
-    entry = cache.get(function)
-    if entry is None or entry[0] is not cases or entry[1].count != len(cases):
-        buffers = wire.pack({"calls": _requests(cases)})
-        digest = hashlib.sha256()
-        for buffer in buffers:
-            digest.update(buffer)
-        key = f"{book.exercise}/{function}/{digest.hexdigest()[:24]}"
-        entry = cache[function] = (cases, PackedCalls(len(cases), buffers, key))
-    return entry[1]
-
-
 class Session:
     """The student's process, restarted when a call kills it. One exercise after
     another may be graded in it (``use``); never another student's."""
@@ -123,14 +105,10 @@ class Session:
         """How the current student process ended (without starting a new one)."""
         return self.worker.exit_detail if self.worker is not None else ""
 
-    def call_cases(self, cases: list[Case], packed: PackedCalls | None = None):
+    def call_cases(self, cases: list[Case]):
         """Yield (case, outcome) for ``cases`` in order, pipelined (see ``Worker.call_many``);
-        stops after the case that loses the student's process.  ``packed``: the
-        requests for ``cases`` as ``packed_calls`` made them."""
-        requests = [] if packed is not None else _requests(cases)
-        if packed is not None and packed.count != len(cases):
-            raise ValueError("packed calls do not match the cases")
-        yield from zip(cases, self.get().call_many(requests, packed=packed))
+        stops after the case that loses the student's process."""
+        yield from zip(cases, self.get().call_many(_requests(cases)))
 
     def close(self) -> None:
         if self.worker is not None:
@@ -147,14 +125,13 @@ def _group_key(case: Case) -> tuple[str, str]:
     return (case.kind, case.label) if case.kind in ("lecture", "edge") else ("generated", "")
 
 
-def _run_cases(session: Session, spec: Spec, cases: list[Case],
-               packed: PackedCalls | None = None) -> tuple[int, int, list, dict]:
+def _run_cases(session: Session, spec: Spec, cases: list[Case]) -> tuple[int, int, list, dict]:
     """Run every case in order (stopping only when the student's process is lost);
     returns (passed, run, [(case, finding, outcome), ...] for the first failures,
     {group: [first (case, finding, outcome), number failing]})."""
     passed, failures, run = 0, [], 0
     groups: dict[tuple[str, str], list] = {}
-    for case, outcome in session.call_cases(cases, packed):
+    for case, outcome in session.call_cases(cases):
         run += 1
         finding = check(case, outcome, spec.tolerance)
         if finding is None:
@@ -337,7 +314,7 @@ def _grade_function(session: Session, spec: Spec, book: CaseBook, fspec: Functio
                     source: notebook.Context | None = None) -> FunctionResult:
     started = time.monotonic()
     cases = book.cases[fspec.name]
-    passed, run, failures, groups = _run_cases(session, spec, cases, packed_calls(book, fspec.name))
+    passed, run, failures, groups = _run_cases(session, spec, cases)
     if not failures:
         return FunctionResult(fspec.name, True, fspec.points, fspec.points, cases_passed=passed,
                               cases_run=run, elapsed_s=time.monotonic() - started)

@@ -6,6 +6,6 @@ plus raw array bytes, never pickles) and ``hardening`` (namespaces, uid,
 seccomp, rlimits).  ``python -m grader.sandbox ADDRESS`` starts a zygote as a
 fresh interpreter.
 """
-from grader.sandbox.zygote import Limits, Outcome, PackedCalls, SandboxError, Worker, WorkerJob, Zygote
+from grader.sandbox.zygote import Limits, Outcome, SandboxError, Worker, WorkerJob, Zygote
 
-__all__ = ["Limits", "Outcome", "PackedCalls", "SandboxError", "Worker", "WorkerJob", "Zygote"]
+__all__ = ["Limits", "Outcome", "SandboxError", "Worker", "WorkerJob", "Zygote"]

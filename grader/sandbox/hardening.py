@@ -392,29 +392,6 @@ def _install_seccomp(allow_network: bool) -> bool:
     return _c().prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(prog), 0, 0) == 0
 
 
-# -- cleanup -----------------------------------------------------------------
-
-def reap_uid(uid: int) -> None:
-    """Kill every process left running under ``uid`` (a fork bomb's or a
-    daemon's children that escaped the worker's process group). Root only;
-    forks a helper that takes the uid and signals all its processes."""
-    if os.geteuid() != 0 or uid in (0, None):
-        return
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - child
-        try:
-            os.setresgid(uid, uid, uid)
-            os.setresuid(uid, uid, uid)
-            for _ in range(3):
-                try:
-                    os.kill(-1, 9)
-                except ProcessLookupError:
-                    break
-        finally:
-            os._exit(0)
-    os.waitpid(pid, 0)
-
-
 # On import, i.e. in the zygote, once for every worker it forks.
 preload()
 _single_threaded_blas()

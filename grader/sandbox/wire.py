@@ -78,51 +78,25 @@ _NESTED = (dict, list)   # json.loads makes exactly these; everything else is a 
 
 
 def pack(message: dict) -> list:
-    """``message`` as the buffers to send, back to back (see :func:`send_packed`).
-
-    A message sent many times (the same calls for every student) is packed once."""
+    """``message`` as the buffers to send, back to back (see :func:`send`)."""
     arrays: list[np.ndarray] = []
-    head, blobs = _frame(encode(message, arrays), arrays)
-    if sum(len(b) for b in blobs) <= JOIN_BYTES:     # one system call for a typical message
-        return [b"".join([head, *blobs])]
-    return [head, *blobs]
-
-
-def pack_reply(body: dict, array_paths: list[tuple[str, str]]) -> bytes:
-    """Like ``pack({...})`` for a flat message whose arrays all sit one level down,
-    at ``body[outer][inner]`` for each (outer, inner) in ``array_paths``; the rest
-    of ``body`` is plain JSON. A student's process sends one of these per call,
-    so it skips the general walk of :func:`encode`."""
-    arrays: list[np.ndarray] = []
-    body = dict(body)
-    for outer, inner in array_paths:
-        arrays.append(body[outer][inner])
-        body[outer] = {**body[outer], inner: {"__array__": len(arrays) - 1}}
-    head, blobs = _frame(body, arrays)
-    return b"".join([head, *blobs])
-
-
-def _frame(body, arrays: list) -> tuple[bytes, list]:
-    """(length prefix + JSON header, the arrays' raw bytes) for ``body`` whose
-    ``{"__array__": i}`` slots refer to ``arrays``."""
+    body = encode(message, arrays)
     blobs, specs = [], []
     for a in arrays:
         a = np.ascontiguousarray(a)
         specs.append({"dtype": a.dtype.str, "shape": list(a.shape), "nbytes": a.nbytes})
         blobs.append(a.data.cast("B") if a.nbytes else b"")
     header = json.dumps({"body": body, "arrays": specs}, allow_nan=True).encode()
-    return struct.pack(">I", len(header)) + header, blobs
-
-
-def send_packed(sock: socket.socket, buffers: list) -> None:
-    """Send what :func:`pack` returned."""
-    for buffer in buffers:
-        sock.sendall(buffer)
+    head = struct.pack(">I", len(header)) + header
+    if sum(len(b) for b in blobs) <= JOIN_BYTES:     # one system call for a typical message
+        return [b"".join([head, *blobs])]
+    return [head, *blobs]
 
 
 def send(sock: socket.socket, message: dict) -> None:
     """Send ``message`` (a dict that may hold arrays anywhere inside)."""
-    send_packed(sock, pack(message))
+    for buffer in pack(message):
+        sock.sendall(buffer)
 
 
 def _check_spec(spec) -> tuple[np.dtype, tuple[int, ...], int]:
@@ -177,44 +151,3 @@ def recv(sock: socket.socket) -> dict:
     raw = _recv_exact(sock, sum(n for _, _, n in specs))    # all arrays' bytes at once
     return _build(header, specs, raw)
 
-
-class Receiver:
-    """Receives messages from one socket through a buffer: replies that are
-    already queued cost one system call for many of them, not three each.
-    Same checks and errors as :func:`recv`; the socket's timeout applies to
-    every wait for more bytes."""
-
-    CHUNK = 1 << 16
-
-    def __init__(self, sock: socket.socket) -> None:
-        self.sock = sock
-        self.buf = bytearray()
-        self.pos = 0
-
-    def _take(self, n: int) -> bytes:
-        available = len(self.buf) - self.pos
-        if available < n:
-            if self.pos:
-                del self.buf[:self.pos]
-                self.pos = 0
-            if n > self.CHUNK:      # a large message: read the rest of it straight
-                rest = _recv_exact(self.sock, n - available)
-                data = bytes(self.buf) + rest
-                self.buf = bytearray()
-                return data
-            while len(self.buf) < n:
-                chunk = self.sock.recv(self.CHUNK)
-                if not chunk:
-                    raise PeerClosed("connection closed")
-                self.buf += chunk
-        data = bytes(self.buf[self.pos:self.pos + n])
-        self.pos += n
-        return data
-
-    def recv(self) -> dict:
-        (length,) = struct.unpack(">I", self._take(4))
-        if length > MAX_HEADER_BYTES:
-            raise WireError("header too large")
-        header, specs = _parse_header(self._take(length))
-        raw = self._take(sum(n for _, _, n in specs))
-        return _build(header, specs, raw)

@@ -319,27 +319,8 @@ def _defined_in(module, root: str) -> bool:
     return isinstance(path, str) and os.path.dirname(path) == root
 
 
-#: Calls the zygote was given to hold (``keep``), by key: inherited, already
-#: decoded, by every worker forked afterwards. Each entry: (request, the raw
-#: bytes of its array arguments).
-KEPT: dict[str, list] = {}
-
-
-def keep(key: str, calls) -> None:
-    """In the zygote: hold ``calls`` (a list of call requests) for later workers."""
-    prepared = []
-    for request in calls:
-        args = request["args"]
-        for value in args.values():
-            if isinstance(value, np.ndarray):
-                value.flags.writeable = False       # every call gets a copy
-        prepared.append((request, {k: v.tobytes() for k, v in args.items() if isinstance(v, np.ndarray)}))
-    KEPT[key] = prepared
-
-
-def _call(mod, root: str, request: dict, output_fd: int, pristine: dict | None = None) -> dict:
-    """Make one call; ``pristine``: the raw bytes of the array arguments when
-    ``request`` is a kept one (its arrays are then copied for the call)."""
+def _call(mod, root: str, request: dict, output_fd: int) -> dict:
+    """Make one call."""
     module_name = request.get("module")
     target = mod if module_name is None else (sys.modules.get(f"exercises.{module_name}")
                                               or sys.modules.get(module_name))
@@ -348,15 +329,12 @@ def _call(mod, root: str, request: dict, output_fd: int, pristine: dict | None =
     if not callable(fn):
         return {"status": "missing", "output": _take_output(output_fd)}
     args = request["args"]
-    if pristine is not None:
-        args = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in args.items()}
     # the wire has no tuples: sizes such as window=(3, 3) arrive as lists and are passed as tuples
     args = {k: (tuple(v) if type(v) is list else v) for k, v in args.items()}
     positional = [args[k] for k in request["positional"]]
     keywords = {k: v for k, v in args.items() if k not in request["positional"]}
     reply: dict = {}
-    before = pristine if pristine is not None else {k: v.tobytes() for k, v in args.items()
-                                                    if isinstance(v, np.ndarray)}
+    before = {k: v.tobytes() for k, v in args.items() if isinstance(v, np.ndarray)}
     caught: list = []
     with (warnings.catch_warnings(record=True) if request.get("warnings") else contextlib.nullcontext()) as rec:
         if rec is not None:
@@ -373,17 +351,6 @@ def _call(mod, root: str, request: dict, output_fd: int, pristine: dict | None =
     reply["inputs_after"] = {k: args[k] for k, raw in before.items() if args[k].tobytes() != raw}
     reply["output"] = _take_output(output_fd)
     return reply
-
-
-def _pack_reply(reply: dict) -> bytes:
-    """``wire.pack(reply)`` for the replies ``_call`` makes, without the general walk."""
-    paths = [("inputs_after", k) for k in reply.get("inputs_after", ())]
-    value = reply.get("value")
-    if value is not None and value.get("kind") == "tuple":
-        return b"".join(wire.pack(reply))      # arrays two levels down: the general walk
-    if value is not None and "array" in value:
-        paths.append(("value", "array"))
-    return wire.pack_reply(reply, paths)
 
 
 def serve(sock: socket.socket, job: dict) -> None:
@@ -419,13 +386,9 @@ def serve(sock: socket.socket, job: dict) -> None:
                 report["output"] = _take_output(output_fd)
                 wire.send(sock, {"hello": report})
                 continue
-            if "kept" in message:
-                calls = KEPT.get(str(message["kept"]), [])
-            else:
-                calls = [(request, None) for request in message.get("calls", ())]
-            for request, pristine in calls:
-                sock.sendall(_pack_reply(_call(mod, root, request, output_fd, pristine) if mod is not None
-                                         else {"status": "missing", "output": _take_output(output_fd)}))
+            for request in message.get("calls", ()):
+                wire.send(sock, _call(mod, root, request, output_fd) if mod is not None
+                          else {"status": "missing", "output": _take_output(output_fd)})
     except wire.PeerClosed:
         pass
     except BaseException:  # noqa: BLE001 - a broken worker just ends

@@ -67,18 +67,6 @@ class WorkerJob:
     process_limits: Limits | None = None
 
 
-@dataclass(frozen=True)
-class PackedCalls:
-    """A message of calls packed once and sent to many workers.
-
-    count: the number of calls; buffers: ``wire.pack({"calls": [...]})``;
-    key: names the message when a zygote holds it (``Zygote.keep``).
-    """
-
-    count: int
-    buffers: list
-    key: str = ""
-
 
 @dataclass
 class Outcome:
@@ -179,7 +167,7 @@ def _from_descendant(conn: socket.socket) -> bool:
 
 
 def _zygote_loop(listener: socket.socket, alive_fd: int) -> None:
-    """Serve spawn, keep and wait requests until the grader's end of ``alive_fd`` closes."""
+    """Serve spawn and wait requests until the grader's end of ``alive_fd`` closes."""
     from grader.sandbox import worker  # noqa: F401  (loaded once here, inherited by every worker)
     try:
         from grader.sandbox import hardening  # noqa: F401
@@ -226,14 +214,6 @@ def _serve(listener: socket.socket, alive_fd: int) -> None:
         except (wire.WireError, OSError):
             conn.close()
             continue
-        if request.get("op") == "keep":    # calls every later worker will make (trusted input)
-            try:
-                worker.keep(str(request["key"]), wire.recv(conn)["calls"])
-                wire.send(conn, {"kept": True})
-            except (wire.WireError, OSError, KeyError, TypeError):
-                pass
-            conn.close()
-            continue
         if request.get("op") == "wait":
             pid = int(request["pid"])
             if pid in workers:
@@ -277,7 +257,6 @@ class Zygote:
         self.address = os.path.join(self._dir, "zygote.sock")
         self._owner = os.getpid()
         self._proc = None
-        self.kept: set[str] = set()
         if fresh or "solutions" in sys.modules or "grader.engine.reference" in sys.modules:
             self._start_fresh()
         else:
@@ -331,17 +310,6 @@ class Zygote:
     def spawn(self, job: WorkerJob) -> "Worker":
         """Start a worker for ``job`` and wait for it to load the student's module."""
         return Worker(self, job)
-
-    def keep(self, packed: PackedCalls) -> None:
-        """Hand the zygote a message of calls (the same for every student) to
-        decode once: the workers it forks from now on have them already and
-        are asked for them by key, so that each student's worker does not
-        receive and decode the whole message again."""
-        with self._connect() as sock:
-            wire.send(sock, {"op": "keep", "key": packed.key})
-            wire.send_packed(sock, packed.buffers)
-            if wire.recv(sock).get("kept"):
-                self.kept.add(packed.key)
 
     def exit_status(self, pid: int) -> int:
         """Reap worker ``pid`` (after it has been killed or has exited)."""
@@ -409,15 +377,14 @@ class Worker:
         self.sock = zygote._connect()
         wire.send(self.sock, {"op": "spawn", "job": payload})
         self.alive = True
-        self._replies = wire.Receiver(self.sock)
         self._set_timeout(job.limits.import_time_s)
         try:
-            self.pid = int(self._replies.recv()["pid"])     # from the zygote, before the child runs
+            self.pid = int(wire.recv(self.sock)["pid"])     # from the zygote, before the child runs
         except (wire.WireError, OSError, KeyError, TypeError, ValueError):
             self._fail("died")
             return
         try:   # sent by the worker before it runs any student code
-            protections = self._replies.recv().get("protections")
+            protections = wire.recv(self.sock).get("protections")
         except socket.timeout:
             self._fail("timeout")
             return
@@ -436,7 +403,7 @@ class Worker:
         """Wait for the report on loading the module (``self.hello``)."""
         try:
             self._set_timeout(seconds)
-            message = self._replies.recv()
+            message = wire.recv(self.sock)
         except socket.timeout:
             self._fail("timeout")
             return
@@ -475,7 +442,7 @@ class Worker:
             self.sock.settimeout(seconds)
             self._timeout = seconds
 
-    def call_many(self, requests: list[dict], packed: PackedCalls | None = None):
+    def call_many(self, requests: list[dict]):
         """Send every call at once and yield each outcome as it arrives.
 
         The student's process reads the whole batch before it answers (so
@@ -483,8 +450,7 @@ class Worker:
         each call as soon as it returns: no round trip per call, and each call
         still has its own time limit.  Stop iterating early and the replies
         still due are drained before the next request.  Nothing more is
-        yielded once the process is lost.  ``packed``: sent instead of
-        ``requests`` (only its key, when the zygote holds it).
+        yielded once the process is lost.
         """
         if not self.alive:
             return
@@ -493,17 +459,12 @@ class Worker:
             return
         try:
             self._set_timeout(self.job.limits.time_s)
-            if packed is None:
-                wire.send(self.sock, {"calls": requests})
-            elif packed.key and packed.key in self.zygote.kept:
-                wire.send(self.sock, {"kept": packed.key})
-            else:
-                wire.send_packed(self.sock, packed.buffers)
+            wire.send(self.sock, {"calls": requests})
         except OSError:
             self._lose("died")
             yield Outcome(status="died", detail=self.exit_detail)
             return
-        self._pending = packed.count if packed is not None else len(requests)
+        self._pending = len(requests)
         while self._pending and self.alive:
             outcome = self._next_reply()
             yield outcome
@@ -514,7 +475,7 @@ class Worker:
         self._pending -= 1
         try:
             self._set_timeout(self.job.limits.time_s)
-            reply = self._replies.recv()
+            reply = wire.recv(self.sock)
         except socket.timeout:
             self._lose("timeout")
             return Outcome(status="timeout", detail=f"took longer than {self.job.limits.time_s:g} s")
