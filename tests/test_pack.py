@@ -383,3 +383,16 @@ def test_notebook_check_cells_in_a_real_kernel(pack, tmp_path):
         assert any("avg_pool_forward" in k and v == 0 for k, v in scores.items()), got
         assert any("max_pool_forward" in k and v == 4 for k, v in scores.items()), got
         assert any("global_avg_pool" in k and v == 3 for k, v in scores.items()), got
+
+
+def test_the_markdown_report_says_public_cases_and_hidden_grading():
+    from grader.engine import report
+    from grader.engine.results import ExerciseResult, FunctionResult
+    result = ExerciseResult(exercise="exercise3", submission="s", score=4.0, max_score=10.0, seed=1,
+                            functions=[FunctionResult("max_pool_forward", True, 4.0, 4.0, cases_run=30)],
+                            expected_from={"kind": "bank", "file": "exercise3.bank", "sha256": "ab" * 32,
+                                           "seed": 1, "public_cases": 90})
+    text = report.render_markdown(result, "en")
+    assert "Checked 30 of the 90 public cases" in text and "have not seen" in text
+    graded_by_reference = ExerciseResult(exercise="exercise3", submission="s", score=0.0, max_score=10.0, seed=1)
+    assert "public cases" not in report.render_markdown(graded_by_reference, "en")

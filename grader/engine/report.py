@@ -454,6 +454,9 @@ def render_markdown(result: ExerciseResult, lang: str = "en", list_skipped: bool
             fence = code_fence(feedback)   # student output cannot close it
             lines += [fence, feedback, fence]
         lines.append("")
+    public = public_text(result, lang)
+    if public:
+        lines += [public, ""]
     lines.append(f"{_provenance(result, w)}.  ")
     if result.protections:
         lines.append(f"{w['protections']}: {', '.join(result.protections)}.")
