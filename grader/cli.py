@@ -14,7 +14,8 @@ LANGS = click.Choice(["en", "ko"])
 # Commands imported only when named: the single-exercise path never pays for them
 # (the quiz alone costs more than the rest of the grader), and a student pack,
 # which ships neither the quiz nor the release tooling, simply lacks them.
-LAZY_COMMANDS = {"quiz": "grader.quiz.cli", "batch": "grader.batch.cli", "release": "grader.release"}
+LAZY_COMMANDS = {"quiz": "grader.quiz.cli", "batch": "grader.batch.cli", "release": "grader.release",
+                 "gradescope": "grader.batch.autograder"}
 
 
 def _lazy_command(name: str):

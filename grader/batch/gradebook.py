@@ -78,6 +78,7 @@ class ClassResults:
     ta_notes: list[Problem] = dataclasses.field(default_factory=list)     # the summary's only
     why: dict[str, str] = dataclasses.field(default_factory=dict)          # student -> why not graded
     sources: dict[str, dict[str, bytes]] = dataclasses.field(default_factory=dict)  # for similarity
+    specs: dict = dataclasses.field(default_factory=dict, repr=False)    # exercise -> Spec or None (cache)
 
     @property
     def exercises(self) -> list[str]:
@@ -289,20 +290,62 @@ def feedback_markdown(results: ClassResults, st: Student) -> str:
 
 # -- Gradescope ---------------------------------------------------------------------------
 
+def _spec_of(results: ClassResults, exercise: str):
+    """The exercise's spec (visibility of its Gradescope tests), or None when it is no longer known."""
+    if exercise not in results.specs:
+        from grader.engine.spec import load_spec
+        from grader.errors import GraderError
+        try:
+            results.specs[exercise] = load_spec(exercise)
+        except GraderError:
+            results.specs[exercise] = None
+    return results.specs[exercise]
+
+
+def visibility(results: ClassResults, exercise: str, group: str | None = None) -> str:
+    """A Gradescope test's visibility, from the spec's ``gradescope`` key (default visible)."""
+    spec = _spec_of(results, exercise)
+    return spec.visibility(group) if spec is not None else "visible"
+
+
+def _group_tests(results: ClassResults, c: Column, fr: dict, lang: str) -> list[dict]:
+    """One Gradescope test per case group of a function scored with partial credit
+    (``scoring: cases``), each with its own share, feedback and visibility."""
+    from grader.engine import report
+    from grader.engine.results import FunctionResult
+    known = {f.name for f in dataclasses.fields(FunctionResult)}
+    result = FunctionResult(**{k: v for k, v in fr.items() if k in known})
+    tests = []
+    for g in fr["groups"]:
+        passed = g["passed"] == g["cases"]
+        what = report.group_feedback(result, c.exercise, g["group"], lang) if not passed else ""
+        tests.append({"name": f"{c.title}: {report.group_name(g['group'], lang)}", "score": float(g["score"]),
+                      "max_score": float(g["max_score"]), "status": "passed" if passed else "failed",
+                      "output": report.group_line(g, lang) + (f"\n{what}" if what else ""),
+                      "output_format": "text", "visibility": visibility(results, c.exercise, g["group"])})
+    return tests
+
+
 def gradescope_json(results: ClassResults, st: Student) -> str:
-    """Gradescope's autograder results schema: a total score and one test per function."""
+    """Gradescope's autograder results schema: a total score and one test per function
+    (per function and case group with partial credit), visibility from the spec."""
     got = function_results(results, st.id)
     tests = []
     for c in results.columns:
         fr = got.get(c.title)
         if fr is None:
             tests.append({"name": c.title, "score": 0.0, "max_score": c.points, "status": "failed",
-                          "output": f"{c.exercise}.py was not submitted.", "visibility": "visible"})
+                          "output": f"{c.exercise}.py was not submitted.",
+                          "visibility": visibility(results, c.exercise)})
+            continue
+        if fr.get("groups"):
+            lang = (results.results.get((st.id, c.exercise)) or {}).get("lang", "en")
+            tests += _group_tests(results, c, fr, lang)
             continue
         tests.append({"name": c.title, "score": float(fr.get("score", 0.0)), "max_score": float(c.points),
                       "status": "passed" if fr.get("passed") else "failed",
                       "output": fr.get("feedback") or "All checks passed.", "output_format": "text",
-                      "visibility": "visible"})
+                      "visibility": visibility(results, c.exercise)})
     problems = [f"{os.path.basename(p.path)}: {p.message}" for p in results.problems if p.student == st.id]
     doc = {"score": float(total(results, st.id)),
            "output": "\n".join(problems) if problems else "Graded by euron-grade.",

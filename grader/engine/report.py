@@ -110,6 +110,59 @@ def words(lang: str) -> dict:
     return WORDS.get(lang, WORDS["en"])
 
 
+#: The partial-credit split (``scoring: cases``): case groups and one group's line.
+SPLIT_WORDS = {
+    "en": {"lecture": "lecture examples", "edge": "edge cases", "generated": "generated inputs",
+           "group": "{group}: {passed}/{cases} passed, {score}/{max_score} points"},
+    "ko": {"lecture": "강의 예제", "edge": "경계 사례", "generated": "생성된 입력",
+           "group": "{group}: {cases}개 중 {passed}개 통과, {score}/{max_score}점"},
+}
+
+
+def _pts(value: float) -> str:
+    """2 -> '2', 2.4 -> '2.4', 2/3 -> '0.67' (a group's share, for reading)."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+def group_name(group: str, lang: str) -> str:
+    return SPLIT_WORDS.get(lang, SPLIT_WORDS["en"]).get(group, group)
+
+
+def group_line(entry: dict, lang: str) -> str:
+    """One case group of a partial-credit split, in one line."""
+    template = SPLIT_WORDS.get(lang, SPLIT_WORDS["en"])["group"]
+    return template.format(group=group_name(entry["group"], lang), passed=entry["passed"], cases=entry["cases"],
+                           score=_pts(entry["score"]), max_score=_pts(entry["max_score"]))
+
+
+def split_lines(fr, lang: str) -> list[str]:
+    """The partial-credit split of a function (``FunctionResult.groups``), one line per group;
+    [] for a function scored all-or-nothing."""
+    return [group_line(g, lang) for g in (getattr(fr, "groups", None) or [])]
+
+
+def group_feedback(fr, exercise: str, group: str, lang: str) -> str:
+    """What failed in one case group of a function: its failing case shown in full
+    when it is that group's, else the other failing groups' lines of that group
+    ("" when the group passed). Used where groups are shown apart (Gradescope
+    tests of different visibility), so no group's feedback names another's cases."""
+    from grader.engine.scoring import group_of
+    failure = fr.failure
+    if failure is None or getattr(fr, "not_implemented", False):
+        return function_feedback(fr, exercise, _spec(exercise), lang) if failure is not None else ""
+    lines = []
+    if group_of(failure["case_kind"]) == group:
+        lines += _case_lines(fr.name, failure, exercise, lang)
+        if fr.misconception:
+            lines.append(f"{words(lang)['misconception']}: {misconception_text(fr.misconception, lang)}")
+    for other in failure.get("others") or []:
+        if group_of(other["case_kind"]) == group:
+            lines.append(_other_line(fr.name, other, exercise, lang) if lines
+                         else "\n".join(_case_lines(fr.name, other, exercise, lang)))
+    return "\n".join(lines)
+
+
 def describe(code: str, params: dict, function: str, module: str, lang: str) -> str:
     """One finding as one sentence (stored params hold lists where the check had tuples)."""
     template = MESSAGES.get(lang, MESSAGES["en"]).get(code) or MESSAGES["en"][code]
@@ -364,7 +417,8 @@ def document(result: ExerciseResult, lang: str) -> dict:
                           "misconception_text": misconception_text(fr.misconception, lang),
                           "cases_passed": fr.cases_passed, "cases_run": fr.cases_run, "failure": fr.failure,
                           "depends_on_failing": fr.depends_on_failing,
-                          "not_implemented": fr.not_implemented, "elapsed_s": fr.elapsed_s})
+                          "not_implemented": fr.not_implemented, "elapsed_s": fr.elapsed_s,
+                          "groups": fr.groups})
     return {"exercise": result.exercise, "title": _title(result, spec, lang), "submission": result.submission,
             "score": result.score, "max_score": result.max_score, "seed": result.seed, "lang": lang,
             "functions": functions, "versions": result.versions, "protections": result.protections,
@@ -392,6 +446,7 @@ def render_text(result: ExerciseResult, lang: str = "en", color: bool = False, s
     lines += source_lines(result.source, lang)
     for fr, feedback in zip(result.functions, _feedbacks(result, spec, lang, show_all)):
         lines.append(function_line(fr, color))
+        lines += [f"      {line}" for line in split_lines(fr, lang)]
         if not fr.passed:
             lines.append(_indent(feedback, "      "))
     if result.output.strip():
@@ -448,6 +503,9 @@ def render_markdown(result: ExerciseResult, lang: str = "en", list_skipped: bool
         icon = "✅" if fr.passed else "❌"
         lines.append(f"## {icon} `{fr.name}` — {fr.score:g}/{fr.max_score:g}")
         lines.append("")
+        split = split_lines(fr, lang)
+        if split:
+            lines += [f"- {line}" for line in split] + [""]
         if fr.passed:
             lines.append(w["passed"].format(n=fr.cases_run))
         else:

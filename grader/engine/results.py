@@ -26,6 +26,11 @@ class FunctionResult:
     a key of ``grader.engine.causes.CAUSES``), ``defaults`` (the parameters the
     case left out, with the contract's defaults) and ``others`` (the first
     failing case of every other failing group, as the same data plus ``count``).
+
+    groups: with ``scoring: cases`` in the spec, one entry per case group the
+    function has (``grader.engine.scoring.split``): ``group`` (lecture, edge,
+    generated), ``passed``, ``cases``, ``weight``, ``max_score``, ``score``;
+    None when the function is scored all-or-nothing (the default).
     """
 
     name: str
@@ -39,6 +44,7 @@ class FunctionResult:
     depends_on_failing: str | None = None
     not_implemented: bool = False
     elapsed_s: float = 0.0
+    groups: list[dict] | None = None
 
 
 @dataclass

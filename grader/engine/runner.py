@@ -14,7 +14,7 @@ import numpy as np
 
 import grader
 from grader.expected import FUNCTIONS
-from grader.engine import causes, identify, notebook, report
+from grader.engine import causes, identify, notebook, report, scoring
 from grader.engine.cases import Case, CaseBook, build_casebook, make_case, shrink_failure
 from grader.engine.compare import check
 from grader.errors import UsageError
@@ -125,17 +125,25 @@ def _group_key(case: Case) -> tuple[str, str]:
     return (case.kind, case.label) if case.kind in ("lecture", "edge") else ("generated", "")
 
 
-def _run_cases(session: Session, spec: Spec, cases: list[Case]) -> tuple[int, int, list, dict]:
+def _run_cases(session: Session, spec: Spec, cases: list[Case],
+               counts: dict | None = None) -> tuple[int, int, list, dict]:
     """Run every case in order (stopping only when the student's process is lost);
     returns (passed, run, [(case, finding, outcome), ...] for the first failures,
-    {group: [first (case, finding, outcome), number failing]})."""
+    {group: [first (case, finding, outcome), number failing]}). ``counts``, when
+    given, is filled with scoring group -> [cases passed, cases] (a case not run
+    has not passed)."""
     passed, failures, run = 0, [], 0
     groups: dict[tuple[str, str], list] = {}
+    if counts is not None:
+        for case in cases:
+            counts.setdefault(scoring.group_of(case.kind), [0, 0])[1] += 1
     for case, outcome in session.call_cases(cases):
         run += 1
         finding = check(case, outcome, spec.tolerance)
         if finding is None:
             passed += 1
+            if counts is not None:
+                counts[scoring.group_of(case.kind)][0] += 1
             continue
         entry = (case, finding, outcome)
         if len(failures) < MAX_FAILURES:
@@ -314,10 +322,12 @@ def _grade_function(session: Session, spec: Spec, book: CaseBook, fspec: Functio
                     source: notebook.Context | None = None) -> FunctionResult:
     started = time.monotonic()
     cases = book.cases[fspec.name]
-    passed, run, failures, groups = _run_cases(session, spec, cases)
+    counts = {} if spec.scoring == "cases" else None
+    passed, run, failures, groups = _run_cases(session, spec, cases, counts)
+    split = scoring.split(fspec.points, counts, spec.weight) if counts is not None else None
     if not failures:
         return FunctionResult(fspec.name, True, fspec.points, fspec.points, cases_passed=passed,
-                              cases_run=run, elapsed_s=time.monotonic() - started)
+                              cases_run=run, groups=split, elapsed_s=time.monotonic() - started)
     case, finding, outcome = failures[0]
     if case.kind == "generated" and not outcome.worker_lost and _reference(book).shrinks:
         smaller = _shrink(session, spec, book, fspec.name)
@@ -332,8 +342,9 @@ def _grade_function(session: Session, spec: Spec, book: CaseBook, fspec: Functio
                          for key, (first, count) in groups.items() if key != shown]
     not_implemented = passed == 0 and all(
         f.code == "raised" and (f.params or {}).get("type") == "NotImplementedError" for _, f, _ in failures)
+    partial = scoring.score(fspec.points, split) if split is not None and not not_implemented else 0.0
     return FunctionResult(
-        fspec.name, False, 0.0, fspec.points,
+        fspec.name, False, partial, fspec.points, groups=split,
         misconception=found.key if found else None,
         cases_passed=passed, cases_run=run, failure=failure,
         depends_on_failing=f"{dependency[0]}.{dependency[1]}" if dependency else None,

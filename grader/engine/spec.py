@@ -46,6 +46,18 @@ class Spec:
     limits: Limits
     path: str
     bank_examples: int = 40      # generated inputs in the public case bank (euron-grade release)
+    scoring: str = "functions"   # "functions": all-or-nothing per function; "cases": split over case groups
+    weights: tuple = ()          # ((group, weight), ...) with scoring "cases" (grader.engine.scoring.GROUPS)
+    gradescope: tuple = ()       # ((key, visibility), ...): "visibility", "generated_visibility"
+
+    def weight(self, group: str) -> float:
+        return dict(self.weights).get(group, 1.0)
+
+    def visibility(self, group: str | None = None) -> str:
+        """Gradescope visibility of a test of this exercise (of a case ``group``)."""
+        settings = dict(self.gradescope)
+        base = settings.get("visibility", "visible")
+        return settings.get("generated_visibility", base) if group == "generated" else base
 
     @property
     def max_score(self) -> float:
@@ -100,7 +112,8 @@ def _text(reader: _Reader, key: str) -> tuple[str, str]:
 
 def parse_spec(path: str, data) -> Spec:
     top = _Reader(path, data)
-    top.mapping({"name", "aliases", "title", "functions", "tolerance", "examples", "bank_examples", "limits"},
+    top.mapping({"name", "aliases", "title", "functions", "tolerance", "examples", "bank_examples", "limits",
+                 "scoring", "weights", "gradescope"},
                 {"name", "title", "functions"})
     name = top.get("name", str)
     aliases = top.get("aliases", list, [])
@@ -133,10 +146,50 @@ def parse_spec(path: str, data) -> Spec:
         functions.append(FunctionSpec(fname, float(fr.get("points", float, minimum=0)), hint_en, hint_ko))
     if not functions:
         raise top.fail("functions", "lists no function")
+    scoring, weights = _scoring(top)
     return Spec(name=name, aliases=tuple(aliases), title_en=title_en, title_ko=title_ko,
                 functions=tuple(functions), tolerance=tolerance,
                 examples=top.get("examples", int, 50, minimum=0), limits=limits, path=path,
-                bank_examples=top.get("bank_examples", int, Spec.bank_examples, minimum=0))
+                bank_examples=top.get("bank_examples", int, Spec.bank_examples, minimum=0),
+                scoring=scoring, weights=weights, gradescope=_gradescope(top))
+
+
+SCORINGS = ("functions", "cases")
+CASE_GROUPS = ("lecture", "edge", "generated")    # grader.engine.scoring's groups, in this order
+VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")    # Gradescope's
+
+
+def _scoring(top: _Reader) -> tuple[str, tuple]:
+    """``scoring`` (functions or cases) and, with cases, ``weights`` per case group (default 1 each)."""
+    scoring = top.get("scoring", str, "functions")
+    if scoring not in SCORINGS:
+        raise top.fail("scoring", f"expected one of {', '.join(SCORINGS)}, got {scoring!r}")
+    if "weights" not in top.data:
+        return scoring, ()
+    if scoring != "cases":
+        raise top.fail("weights", "only with scoring: cases")
+    w = top.child("weights", top.get("weights", dict))
+    w.mapping(set(CASE_GROUPS), set())
+    weights = tuple((g, float(w.get(g, float, minimum=0))) for g in CASE_GROUPS if g in w.data)
+    if weights and not any(v > 0 for _, v in weights) and len(weights) == len(CASE_GROUPS):
+        raise top.fail("weights", "every weight is 0")
+    return scoring, weights
+
+
+def _gradescope(top: _Reader) -> tuple:
+    """Gradescope visibility of the exercise's tests, and of its generated cases' tests."""
+    if "gradescope" not in top.data:
+        return ()
+    g = top.child("gradescope", top.get("gradescope", dict))
+    g.mapping({"visibility", "generated_visibility"}, set())
+    found = []
+    for key in ("visibility", "generated_visibility"):
+        if key in g.data:
+            value = g.get(key, str)
+            if value not in VISIBILITIES:
+                raise g.fail(key, f"expected one of {', '.join(VISIBILITIES)}, got {value!r}")
+            found.append((key, value))
+    return tuple(found)
 
 
 def load_spec_file(path: str | os.PathLike) -> Spec:
