@@ -170,7 +170,12 @@ def _planted(source: str, variant: int) -> str:
 
 
 def test_planted_copies_score_above_independent_solutions():
-    correct = [p.name for p in sorted((FIX / "correct").iterdir()) if (p / "exercise2.py").exists()]
+    # independently written: one folder per distinct file (correct/fc_reuses_conv reuses the loops' exercise2.py)
+    distinct = {}
+    for p in sorted((FIX / "correct").iterdir()):
+        if (p / "exercise2.py").exists():
+            distinct.setdefault((p / "exercise2.py").read_bytes(), p.name)
+    correct = sorted(distinct.values())
     sources = {f"ind_{name}": {"exercise2.py": (FIX / "correct" / name / "exercise2.py").read_bytes()}
                for name in correct}
     planted = []
