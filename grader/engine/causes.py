@@ -68,9 +68,9 @@ CAUSES: dict[str, tuple[str, str]] = {
     ),
     "signature": (
         "The call does not fit your function's parameters ({detail}); keep the contract's names and "
-        "defaults, e.g. conv_forward(x, w, b, stride=1, padding=0).",
-        "채점기의 호출이 함수의 매개변수와 맞지 않습니다({detail}). 계약의 이름과 기본값을 그대로 쓰세요. "
-        "예: conv_forward(x, w, b, stride=1, padding=0).",
+        "defaults, as the stub in exercises/ has them.",
+        "채점기의 호출이 함수의 매개변수와 맞지 않습니다({detail}). exercises/의 stub에 있는 그대로 "
+        "계약의 매개변수 이름과 기본값을 쓰세요.",
     ),
     "valid_rejected": (
         "Your check raised ValueError on a valid input ({message}); the contract accepts it.",
