@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import tempfile
 import time
 from pathlib import Path
 
@@ -118,14 +119,26 @@ def graded_class(tmp_path_factory):
     out = tmp / "out"
     expect = make_class(tmp / "class", out, server.getsockname()[1])
     before = {p: p.read_bytes() for p in (tmp / "class").rglob("*.py")}
-    tmp_before = set(os.listdir("/tmp"))
+    # the run's temporary folders go to a folder of this test's own, so that another
+    # run on the machine (a second test session) cannot be mistaken for a leftover
+    private_tmp = Path(tempfile.mkdtemp(prefix="eg-t-"))     # short: unix socket paths live in it
+    saved = tempfile.tempdir, os.environ.get("TMPDIR")
+    tempfile.tempdir, os.environ["TMPDIR"] = str(private_tmp), str(private_tmp)
     started = time.monotonic()
-    result = CliRunner().invoke(batch, [str(tmp / "class"), "--out", str(out), "--jobs", "2",
-                                        "--exercises", "exercise1,exercise2"])
+    try:
+        result = CliRunner().invoke(batch, [str(tmp / "class"), "--out", str(out), "--jobs", "2",
+                                            "--exercises", "exercise1,exercise2"])
+    finally:
+        tempfile.tempdir = saved[0]
+        if saved[1] is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = saved[1]
     elapsed = time.monotonic() - started
     server.close()
-    return {"tmp": tmp, "out": out, "expect": expect, "result": result, "before": before,
-            "tmp_before": tmp_before, "elapsed": elapsed}
+    yield {"tmp": tmp, "out": out, "expect": expect, "result": result, "before": before,
+           "private_tmp": private_tmp, "elapsed": elapsed}
+    shutil.rmtree(private_tmp, ignore_errors=True)
 
 
 def test_class_run_succeeds(graded_class):
@@ -174,7 +187,7 @@ def test_hostile_students_touched_nothing(graded_class):
     for path, data in graded_class["before"].items():
         assert path.read_bytes() == data, path
     assert "hacked" not in (graded_class["out"] / "grades.csv").read_text()
-    leftovers = {n for n in set(os.listdir("/tmp")) - graded_class["tmp_before"] if n.startswith("euron-grade-batch-")}
+    leftovers = {n for n in os.listdir(graded_class["private_tmp"]) if n.startswith("euron-grade-")}
     assert leftovers == set()
 
 
