@@ -55,7 +55,8 @@ STUDENTS = {
                                   "misconception:conv1x1_forward.integer_accumulator"),
     "conv1x1_bias_first": ("exercise2", "conv1x1_forward", "misconception:conv1x1_forward.bias_first_value_only"),
     "maxpool_writes_input": ("exercise3", "max_pool_forward", "code:modified_input"),
-    "maxpool_steps_by_size": ("exercise3", "max_pool_forward", "none"),
+    "maxpool_steps_by_size": ("exercise3", "max_pool_forward",
+                              "misconception:max_pool_forward.window_stepped_by_size"),
 }
 
 _GRADED: dict = {}
@@ -140,11 +141,11 @@ def test_helper_package_travels_with_the_submission():
 
 
 def test_new_causes_and_misconceptions_on_no_correct_submission():
-    """Correct corpus submissions of exercises 2 and 3 pass: nothing is named on them."""
+    """Correct corpus submissions of exercises 2 to 4 pass: nothing is named on them."""
     for entry in MANIFEST:
         if entry["category"] != "correct" or entry.get("requires"):
             continue
-        for exercise in set(entry["exercises"]) & {"exercise2", "exercise3"}:
+        for exercise in set(entry["exercises"]) & {"exercise2", "exercise3", "exercise4"}:
             result, _ = _grade(CORPUS / entry["path"], exercise)
             for fr in result.functions:
                 assert fr.passed and fr.misconception is None and fr.failure is None, (entry["path"], fr.name)

@@ -155,6 +155,19 @@ def _mp_stride_ignored(x, size=2, stride=2):
     return kit.pool(x, size, 1, np.max)
 
 
+@VARIANTS.add("max_pool_forward.window_stepped_by_size",
+              en="Sized the output for the stride but moved the pooling window by size; window (i, j) starts at "
+                 "row i * stride and column j * stride.",
+              ko="출력 크기는 stride에 맞췄지만 pooling window를 size만큼 옮겼습니다((i, j)번째 window는 "
+                 "i * stride행, j * stride열에서 시작합니다).")
+def _mp_window_stepped_by_size(x, size=2, stride=2):
+    # x[i * size:i * size + size]: windows past the border are cut short, and an empty one leaves the 0 of np.zeros
+    x = kit.as_float(x)
+    hw = ((x.shape[2] - size) // stride + 1, (x.shape[3] - size) // stride + 1)
+    out = kit.partial_windows(x, size, size, hw, np.max)
+    return np.where(np.isnan(out), 0.0, out)
+
+
 @VARIANTS.add("max_pool_forward.pooled_over_channels",
               en="Pooled over the channel and height axes as if the layout were NHWC; pooling acts on each activation map independently, over H and W, and the depth stays the same.",
               ko="Pooling은 각 activation map에 독립적으로 H, W 방향으로 작용하고 depth는 불변인데 layout을 NHWC처럼 보고 channel과 height 축에서 pooling했습니다.")

@@ -206,6 +206,17 @@ def _rb_projection_bias_ignored(x, w1, b1, w2, b2, stride=1, ws=None, bs=None):
     return kit.relu(y + _shortcut(x, stride, ws, bs, use_bias=False))
 
 
+@VARIANTS.add("residual_block_forward.biases_forgotten",
+              en="Left out the biases of the block's convolutions (b1, b2 and bs); ResNet code often has none because "
+                 "batch normalization follows each convolution, but this block has no batch normalization.",
+              ko="블록의 convolution에 bias(b1, b2, bs)를 더하지 않았습니다(ResNet 코드는 convolution 뒤에 batch "
+                 "normalization이 있어 bias를 두지 않곤 하지만, 이 블록에는 batch normalization이 없습니다).")
+def _rb_biases_forgotten(x, w1, b1, w2, b2, stride=1, ws=None, bs=None):
+    f = np.asarray(w1).shape[0]
+    y = _branch(x, w1, np.zeros(f), w2, np.zeros(f), stride)
+    return kit.relu(y + _shortcut(x, stride, ws, bs, use_bias=False))
+
+
 @VARIANTS.add("residual_block_forward.final_relu_forgotten",
               en="Forgot the ReLU after adding the shortcut: out = relu(y + shortcut).",
               ko="지름길 / shortcut을 더한 뒤의 ReLU를 빠뜨렸습니다: out = relu(y + shortcut).")
