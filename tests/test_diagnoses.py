@@ -302,3 +302,30 @@ def test_corpus_cause_is_named(path):
     result, _ = _grade(CORPUS / path, exercise, function)
     fr = _function(result, function)
     assert fr.failure.get("cause") == entry["cause"] and fr.misconception is None
+
+
+def test_same_file_dependency_is_named():
+    """se_block_forward calls the file's own clipped sigmoid: its failure names sigmoid, in the same exercise."""
+    result, _ = _grade(CORPUS / "buggy/sigmoid_clipped", "exercise5")
+    assert _function(result, "sigmoid").depends_on_failing is None
+    assert _function(result, "se_block_forward").depends_on_failing == "exercise5.sigmoid"
+    assert "sigmoid in exercise5 fails its own checks" in report.render_text(result, "en")
+
+
+def test_same_file_dependency_needs_a_call(tmp_path):
+    """A failing se_block_forward with its own inline gate is not blamed on the file's failing sigmoid."""
+    folder = _solutions_copy(tmp_path)
+    path = folder / "exercise5.py"
+    text = path.read_text(encoding="utf-8") + '''
+
+def sigmoid(x):
+    return np.zeros(np.shape(x))
+
+
+def se_block_forward(x, w1, b1, w2, b2):
+    return np.asarray(x, dtype=float) * 0.5
+'''
+    path.write_text(text, encoding="utf-8")
+    result = runner.grade(load_spec("exercise5"), str(folder))
+    assert not _function(result, "se_block_forward").passed
+    assert _function(result, "se_block_forward").depends_on_failing is None

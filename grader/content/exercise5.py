@@ -16,7 +16,7 @@ FUNCTIONS = (
     kit.Function("sigmoid", ("x",), ("x",), "array", magnitude=kit.ONE, warnings_checked=True),
     kit.Function("se_block_forward", ("x", "w1", "b1", "w2", "b2"), ("x", "w1", "b1", "w2", "b2"), "array",
                  magnitude=kit.X_ABS,
-                 depends_on=(("exercise3", "global_avg_pool"), ("exercise4", "relu"))),
+                 depends_on=(("exercise3", "global_avg_pool"), ("exercise4", "relu"), ("exercise5", "sigmoid"))),
 )
 
 LECTURE: dict[str, list[Example]] = {}   # the lecture has no worked example of these

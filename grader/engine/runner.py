@@ -184,10 +184,17 @@ def _reference(book: CaseBook):
 
 
 def _dependency_failing(session: Session, spec: Spec, book: CaseBook, function: str) -> tuple[str, str] | None:
-    """(exercise, function) of an earlier exercise's function that this one imports and that fails."""
-    siblings = set((session.first_hello or {}).get("siblings", []))
+    """(exercise, function) of a function this one uses and that fails: an earlier exercise's
+    function that the file imports, or a function of the same file that this one's code names
+    (the worker's ``uses``)."""
+    hello = session.first_hello or {}
+    siblings = set(hello.get("siblings", []))
+    uses = hello.get("uses") if isinstance(hello.get("uses"), dict) else {}
     for exercise, dep in FUNCTIONS[function].depends_on:
-        if exercise not in siblings:
+        if exercise == spec.name:
+            if dep not in (uses.get(function) or ()):
+                continue
+        elif exercise not in siblings:
             continue
         cases = _reference(book).dependency_cases(dep)
         for case in cases:
