@@ -55,6 +55,8 @@ STUDENTS = {
                                   "misconception:conv1x1_forward.integer_accumulator"),
     "conv1x1_bias_first": ("exercise2", "conv1x1_forward", "misconception:conv1x1_forward.bias_first_value_only"),
     "maxpool_writes_input": ("exercise3", "max_pool_forward", "code:modified_input"),
+    # the lecture examples fail on the dtype alone (int64 grids): the edge case that names it is shown
+    "conv_result_type_no_bias": ("exercise2", "conv_forward", "misconception:conv_forward.bias_forgotten"),
     "maxpool_steps_by_size": ("exercise3", "max_pool_forward",
                               "misconception:max_pool_forward.window_stepped_by_size"),
 }
@@ -249,19 +251,11 @@ def test_a_wrong_default_fails_naming_the_default(tmp_path, exercise, source, wr
 
 # ---------------------------------------------------------------------- seeds
 
-SEEDED = [name for name, (_, _, what) in STUDENTS.items() if what != "none"] + \
-    [e["path"] for e in MANIFEST if e.get("misconception")]
-
-
-@pytest.mark.parametrize("name", SEEDED)
-def test_same_diagnosis_for_seeds_0_to_9(name):
-    if "/" in name:
-        entry = next(e for e in MANIFEST if e["path"] == name)
-        (exercise, (function,)), = entry["fail"].items()
-        folder = CORPUS / name
-    else:
-        exercise, function, _ = STUDENTS[name]
-        folder = REALWORLD / name
+@pytest.mark.parametrize("folder,exercise,function", BUGGY,
+                         ids=[f"{p.parent.name}/{p.name}::{f}" for p, _, f in BUGGY])
+def test_same_diagnosis_for_seeds_0_to_9(folder, exercise, function):
+    """Every failing function of the buggy corpus whose case shown is a lecture or edge case
+    (misconception, cause or nothing named alike)."""
     first, _ = _grade(folder, exercise, function)
     fr = _function(first, function)
     if fr.failure["case_kind"] not in ("lecture", "edge"):
@@ -329,3 +323,14 @@ def se_block_forward(x, w1, b1, w2, b2):
     result = runner.grade(load_spec("exercise5"), str(folder))
     assert not _function(result, "se_block_forward").passed
     assert _function(result, "se_block_forward").depends_on_failing is None
+
+
+def test_the_case_the_diagnosis_fits_is_shown():
+    """The first failing case (a lecture example, int64 output with the right values) names nothing;
+    a later edge case names the misconception, consistent with every failing value case: it is shown,
+    and the dtype failure is listed with the others."""
+    result, shown = _grade(REALWORLD / "conv_result_type_no_bias", "exercise2", "conv_forward", capture=True)
+    fr = _function(result, "conv_forward")
+    assert fr.misconception == "conv_forward.bias_forgotten"
+    assert fr.failure["case_kind"] == "edge" and fr.failure["code"] == "values"
+    assert any(o["case_kind"] == "lecture" and o["code"] == "dtype_float64" for o in fr.failure["others"])

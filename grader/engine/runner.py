@@ -256,6 +256,23 @@ def _identify(failures: list):
     return None
 
 
+def _identifying_case(failures: list):
+    """(index, misconception) of the first later failing lecture or edge case whose
+    misconception ``_identify`` would name if that case were shown, when the case
+    shown (a wrong value too) names none; else None.  The report then shows the case
+    the diagnosis fits, and a failing lecture or edge case never depends on the seed."""
+    if len(failures) < 2 or not _is_value_failure(failures[0][0], failures[0][1]):
+        return None
+    for index, (case, finding, _) in enumerate(failures[1:], start=1):
+        if case.kind not in ("lecture", "edge") or not _is_value_failure(case, finding) \
+                or _dtype_only(case, finding):
+            continue
+        found = _identify([failures[index]] + failures[:index] + failures[index + 1:])
+        if found is not None:
+            return index, found
+    return None
+
+
 _TEMPORARY = re.compile(r"(?:/[^\s'\"()<>,:]*)?/euron-grade-(?:sub|run|nb)-[A-Za-z0-9_]+/?")
 
 
@@ -332,6 +349,12 @@ def _grade_function(session: Session, spec: Spec, book: CaseBook, fspec: Functio
             case, finding, outcome = smaller
             failures.insert(0, smaller)
     found = _identify(failures)
+    if found is None:
+        later = _identifying_case(failures)
+        if later is not None:
+            index, found = later
+            failures.insert(0, failures.pop(index))
+            case, finding, outcome = failures[0]
     dependency = _dependency_failing(session, spec, book, fspec.name)
     failure = _failure_data(case, finding, outcome, source)
     shown = _group_key(case)
