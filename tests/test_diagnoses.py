@@ -334,3 +334,39 @@ def test_the_case_the_diagnosis_fits_is_shown():
     assert fr.misconception == "conv_forward.bias_forgotten"
     assert fr.failure["case_kind"] == "edge" and fr.failure["code"] == "values"
     assert any(o["case_kind"] == "lecture" and o["code"] == "dtype_float64" for o in fr.failure["others"])
+
+
+def test_contract_defaults_are_data_equal_to_the_reference():
+    """The defaults named for a left-out parameter come from the content module (a bank stores
+    them), and they are the reference solutions' own."""
+    import inspect
+
+    from grader.engine.reference import reference
+    for name, function in content.FUNCTIONS.items():
+        signature = inspect.signature(reference(name))
+        want = [(p.name, p.default) for p in signature.parameters.values()
+                if p.default is not inspect.Parameter.empty]
+        assert list(function.defaults) == want, name
+        assert [p for p, _ in function.defaults] == [p for p in function.params if p not in function.required]
+
+
+def test_a_banks_signature_carries_the_defaults(tmp_path):
+    """In a student pack (no reference to read a signature from) the bank's copy names the defaults."""
+    from grader import expected
+    from grader.engine.cases import make_case
+    from grader.expected import bankfile
+    from grader.expected.make import make_bank
+    path = tmp_path / "exercise3.bank"
+    make_bank(load_spec("exercise3"), path, seed=1, examples=2)
+    signature = expected._signatures(bankfile.read_catalog(path))["max_pool_forward"][1]
+    assert dict(signature.defaults) == {"size": 2, "stride": 2}
+    case = make_case("max_pool_forward", "edge", "stride left out", {"x": np.zeros((1, 1, 4, 4)), "size": 3})
+    saved = dict(expected._registered)
+    try:
+        expected.register(bankfile.read_catalog(path))
+        assert expected.FUNCTIONS["max_pool_forward"] is signature or \
+            dict(expected.FUNCTIONS["max_pool_forward"].defaults) == {"size": 2, "stride": 2}
+        assert runner._defaults_left_out(case) == {"stride": 2}
+    finally:
+        expected._registered.clear()
+        expected._registered.update(saved)

@@ -12,7 +12,8 @@ from grader.content import kit
 from grader.content.kit import Example, floats, grid, ints
 
 FUNCTIONS = (
-    kit.Function("conv_forward", ("x", "w", "b", "stride", "padding"), ("x", "w", "b"), "array"),
+    kit.Function("conv_forward", ("x", "w", "b", "stride", "padding"), ("x", "w", "b"), "array",
+                 defaults=(("stride", 1), ("padding", 0))),
     kit.Function("conv1x1_forward", ("x", "w", "b"), ("x", "w", "b"), "array"),
 )
 

@@ -12,8 +12,9 @@ from grader.content import kit
 from grader.content.kit import Example, floats, grid, ints
 
 FUNCTIONS = (
-    kit.Function("max_pool_forward", ("x", "size", "stride"), ("x",), "array", keeps_int_dtype=True),
-    kit.Function("avg_pool_forward", ("x", "size", "stride"), ("x",), "array"),
+    kit.Function("max_pool_forward", ("x", "size", "stride"), ("x",), "array", keeps_int_dtype=True,
+                 defaults=(("size", 2), ("stride", 2))),
+    kit.Function("avg_pool_forward", ("x", "size", "stride"), ("x",), "array", defaults=(("size", 2), ("stride", 2))),
     kit.Function("global_avg_pool", ("x",), ("x",), "array"),
 )
 

@@ -17,7 +17,7 @@ FUNCTIONS = (
     kit.Function("relu", ("x",), ("x",), "array", keeps_int_dtype=True, magnitude=kit.X_ABS),
     kit.Function("residual_block_forward", ("x", "w1", "b1", "w2", "b2", "stride", "ws", "bs"),
                  ("x", "w1", "b1", "w2", "b2"), "array",
-                 depends_on=(("exercise2", "conv_forward"),)),
+                 depends_on=(("exercise2", "conv_forward"),), defaults=(("stride", 1), ("ws", None), ("bs", None))),
 )
 
 LECTURE: dict[str, list[Example]] = {}   # the lecture has no worked example of these

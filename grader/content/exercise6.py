@@ -19,7 +19,7 @@ FUNCTIONS = (
     kit.Function("fc_to_conv", ("w", "b", "input_shape"), ("w", "b", "input_shape"), "tuple",
                  outputs=("w_conv", "b_conv"), keeps_int_dtype=True, magnitude=kit.EXACT),
     kit.Function("fc_score_map", ("x", "w", "b", "window", "stride"), ("x", "w", "b", "window"), "array",
-                 depends_on=(("exercise2", "conv_forward"),)),
+                 depends_on=(("exercise2", "conv_forward"),), defaults=(("stride", 1),)),
 )
 
 # The lecture's 3x3 filter as one row of an FC layer over 3x3 inputs: D = 9, M = 1.
