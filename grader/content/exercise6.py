@@ -86,6 +86,11 @@ def _fc_edges() -> list[Example]:
                 dict(x=ints("p", 2, 2, 3, 3), w=ints("q", 4, 18), b=ints("r", 4))),
         Example("x is 3-D", "x가 3차원", dict(x=x[0], w=w, b=b)),
         Example("x is 5-D", "x가 5차원", dict(x=x[None], w=w, b=b)),
+        # the same 24 values per example: only a check on x.ndim rejects these
+        Example("x is 3-D (N, C, H*W) with C*H*W = D", "x가 3차원 (N, C, H*W), C*H*W = D",
+                dict(x=x.reshape(2, 3, 8), w=w, b=b)),
+        Example("x is 5-D with D values per example", "x가 5차원, 예제마다 값 D개",
+                dict(x=x.reshape(2, 3, 2, 2, 2), w=w, b=b)),
         Example("w is not 2-D", "w가 2차원이 아님", dict(x=x, w=floats("s", 5, 3, 2, 4), b=b)),
         Example("D = 24 but w has 23 columns", "D = 24인데 w의 열이 23개", dict(x=x, w=w[:, :23], b=b)),
     ]
