@@ -139,6 +139,8 @@ def _score_map_edges() -> list[Example]:
                 dict(x=floats("m", 1, 3, 3, 4), w=floats("n", 2, 3), b=floats("o", 2), window=(1, 1), stride=1)),
         Example("integer inputs (int64 x, w and b), stride 2", "정수 입력 (int64 x, w, b), stride 2",
                 dict(x=ints("p", 2, 2, 5, 5), w=ints("q", 3, 8), b=ints("r", 3), window=(2, 2), stride=2)),
+        Example("stride left out (default stride=1)", "stride 생략 (기본값 stride=1)",
+                {k: v for k, v in args.items() if k != "stride"}),
         Example("x is not 4-D", "x가 4차원이 아님", {**args, "x": x[0]}),
         Example("window has one size (2,)", "window의 크기가 1개 (2,)", {**args, "window": (2,)}),
         Example("window has three sizes (3, 2, 3)", "window의 크기가 3개 (3, 2, 3)", {**args, "window": (3, 2, 3)}),
