@@ -8,9 +8,18 @@ STUDENTS), at the default seed, and prints:
 - explained by the check itself: no misconception or cause, but a finding that
   says what is wrong in the contract's own words (no ValueError for an invalid
   input, a modified input, a RuntimeWarning, a dtype rule, inf/NaN, a time limit);
+- dependency: nothing of the above, but the function uses a function that fails its own
+  checks (``depends_on_failing``: an earlier exercise's, or one of the same file); counted
+  apart, never in the named share;
 - nothing: wrong values or a shape with nothing named;
 - contradicting: a misconception whose variant does not reproduce the output on
   the case shown (must be 0).
+
+Shares are printed to one decimal, so that 79.6% never reads as 80%.  A function
+named by a misconception *and* pointed at a failing dependency (a residual block over
+a conv_forward that forgets the bias is named "biases left out") is counted as named,
+and the number of those is printed too; so is the share over the functions whose bug
+is their own (no failing dependency), the fairest single number.
 
     PYTHONPATH=. python benchmarks/diagnosis_share.py [--seed N]
 """
@@ -80,9 +89,16 @@ def main() -> None:
             kind = "cause"
         elif fr.failure and fr.failure["code"] in SELF_EXPLAINING:
             kind = "check"
+        elif fr.depends_on_failing:
+            kind = "dependency"
         else:
             kind = "nothing"
         tally[kind] += 1
+        if not fr.depends_on_failing:
+            tally["own"] += 1
+            tally["own_named"] += kind in ("misconception", "cause")
+        if kind in ("misconception", "cause") and fr.depends_on_failing:
+            tally["named_with_dependency"] += 1
         what = fr.misconception or (fr.failure or {}).get("cause") or (fr.failure or {}).get("code")
         rows.append((name, function, kind, what))
     for row in rows:
@@ -91,10 +107,15 @@ def main() -> None:
     named = tally["misconception"] + tally["cause"]
     print()
     print(f"failing functions: {total} (seed {args.seed})")
-    print(f"named (misconception or exception cause): {named} = {named / total:.0%} "
-          f"({tally['misconception']} misconceptions, {tally['cause']} causes)")
-    print(f"explained by the check's own finding only: {tally['check']} = {tally['check'] / total:.0%}")
-    print(f"named or explained: {named + tally['check']} = {(named + tally['check']) / total:.0%}")
+    print(f"named (misconception or exception cause): {named} = {named / total:.1%} "
+          f"({tally['misconception']} misconceptions, {tally['cause']} causes; "
+          f"{tally['named_with_dependency']} of them also pointed at a failing dependency)")
+    print(f"  over the {tally['own']} failing functions with no failing dependency: {tally['own_named']} = "
+          f"{tally['own_named'] / tally['own']:.1%}")
+    print(f"explained by the check's own finding only: {tally['check']} = {tally['check'] / total:.1%}")
+    print(f"pointed at a failing dependency only: {tally['dependency']}")
+    explained = named + tally["check"] + tally["dependency"]
+    print(f"named or explained: {explained} = {explained / total:.1%}")
     print(f"nothing named (wrong values or shape): {tally['nothing']}")
     print(f"contradicting the case shown: {tally['contradicting']}")
     if tally["passed?!"]:

@@ -2,7 +2,7 @@
 the grader must fail too (issue 10).
 
 A small AST mutator makes one change per mutant in one API function of
-solutions/exerciseN.py: an arithmetic or comparison operator swapped, an integer
+solutions/exerciseN.py (and its private helpers): an arithmetic or comparison operator swapped, an integer
 constant moved by one, a default value changed, an `if ...: raise ValueError`
 check removed, `and`/`or` swapped.  Each mutant is judged twice:
 
@@ -34,12 +34,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 API = {
-    "exercise1": ("conv_output_size", "same_padding", "conv_param_count"),
-    "exercise2": ("conv_forward", "conv1x1_forward"),
+    "exercise1": ("conv_output_size", "same_padding", "conv_param_count", "_require_int"),
+    "exercise2": ("conv_forward", "conv1x1_forward", "_as_array", "_check_bias", "_zero_pad"),
     "exercise3": ("max_pool_forward", "avg_pool_forward", "global_avg_pool", "_windows"),
-    "exercise4": ("relu", "residual_block_forward"),
+    "exercise4": ("relu", "residual_block_forward", "_check_shape"),
     "exercise5": ("sigmoid", "se_block_forward"),
+    "exercise6": ("fc_forward", "fc_to_conv", "fc_score_map", "_sizes"),
 }
+# The oracle per exercise: tests/test_solutions.py covers exercises 1-5; exercise 6's PyTorch and
+# lecture tests live in tests/test_exercise6.py (its other tests read the grader's content module,
+# so they are left out: the oracle must not be the grader).
+ORACLE = {"exercise6": ["test_exercise6.py", "-k",
+                        "lecture_grid or returns_new_arrays or agrees_with_pytorch or every_window"]}
 SWAP_BIN = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.FloorDiv: ast.Div}
 SWAP_CMP = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
             ast.NotEq: ast.Eq}
@@ -107,11 +113,12 @@ def _edit(tree, name, change):
     return ast.fix_missing_locations(new)
 
 
-def oracle_kills(root: Path) -> bool:
+def oracle_kills(root: Path, exercise: str) -> bool:
     env = {**os.environ, "PYTHONPATH": str(root), "HYPOTHESIS_PROFILE": os.environ.get("HYPOTHESIS_PROFILE", "ci")}
     tests = root / "tests"
+    selection = ORACLE.get(exercise, ["test_solutions.py"])
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
-                          str(tests / "test_solutions.py")], cwd=root, env=env, capture_output=True, timeout=900)
+                          str(tests / selection[0]), *selection[1:]], cwd=root, env=env, capture_output=True, timeout=900)
     return run.returncode != 0
 
 
@@ -146,7 +153,7 @@ def main() -> None:
                 target = work / "solutions" / f"{exercise}.py"
                 target.write_text(ast.unparse(mutant) + "\n", encoding="utf-8")
                 try:
-                    oracle = oracle_kills(work)
+                    oracle = oracle_kills(work, exercise)
                 except subprocess.TimeoutExpired:
                     oracle = True
                 grader = grader_fails(work / "solutions", exercise)

@@ -55,7 +55,10 @@ STUDENTS = {
                                   "misconception:conv1x1_forward.integer_accumulator"),
     "conv1x1_bias_first": ("exercise2", "conv1x1_forward", "misconception:conv1x1_forward.bias_first_value_only"),
     "maxpool_writes_input": ("exercise3", "max_pool_forward", "code:modified_input"),
-    "maxpool_steps_by_size": ("exercise3", "max_pool_forward", "none"),
+    # the lecture examples fail on the dtype alone (int64 grids): the edge case that names it is shown
+    "conv_result_type_no_bias": ("exercise2", "conv_forward", "misconception:conv_forward.bias_forgotten"),
+    "maxpool_steps_by_size": ("exercise3", "max_pool_forward",
+                              "misconception:max_pool_forward.window_stepped_by_size"),
 }
 
 _GRADED: dict = {}
@@ -140,11 +143,11 @@ def test_helper_package_travels_with_the_submission():
 
 
 def test_new_causes_and_misconceptions_on_no_correct_submission():
-    """Correct corpus submissions of exercises 2 and 3 pass: nothing is named on them."""
+    """Correct corpus submissions of exercises 2 to 4 pass: nothing is named on them."""
     for entry in MANIFEST:
         if entry["category"] != "correct" or entry.get("requires"):
             continue
-        for exercise in set(entry["exercises"]) & {"exercise2", "exercise3"}:
+        for exercise in set(entry["exercises"]) & {"exercise2", "exercise3", "exercise4"}:
             result, _ = _grade(CORPUS / entry["path"], exercise)
             for fr in result.functions:
                 assert fr.passed and fr.misconception is None and fr.failure is None, (entry["path"], fr.name)
@@ -248,19 +251,11 @@ def test_a_wrong_default_fails_naming_the_default(tmp_path, exercise, source, wr
 
 # ---------------------------------------------------------------------- seeds
 
-SEEDED = [name for name, (_, _, what) in STUDENTS.items() if what != "none"] + \
-    [e["path"] for e in MANIFEST if e.get("misconception")]
-
-
-@pytest.mark.parametrize("name", SEEDED)
-def test_same_diagnosis_for_seeds_0_to_9(name):
-    if "/" in name:
-        entry = next(e for e in MANIFEST if e["path"] == name)
-        (exercise, (function,)), = entry["fail"].items()
-        folder = CORPUS / name
-    else:
-        exercise, function, _ = STUDENTS[name]
-        folder = REALWORLD / name
+@pytest.mark.parametrize("folder,exercise,function", BUGGY,
+                         ids=[f"{p.parent.name}/{p.name}::{f}" for p, _, f in BUGGY])
+def test_same_diagnosis_for_seeds_0_to_9(folder, exercise, function):
+    """Every failing function of the buggy corpus whose case shown is a lecture or edge case
+    (misconception, cause or nothing named alike)."""
     first, _ = _grade(folder, exercise, function)
     fr = _function(first, function)
     if fr.failure["case_kind"] not in ("lecture", "edge"):
@@ -301,3 +296,77 @@ def test_corpus_cause_is_named(path):
     result, _ = _grade(CORPUS / path, exercise, function)
     fr = _function(result, function)
     assert fr.failure.get("cause") == entry["cause"] and fr.misconception is None
+
+
+def test_same_file_dependency_is_named():
+    """se_block_forward calls the file's own clipped sigmoid: its failure names sigmoid, in the same exercise."""
+    result, _ = _grade(CORPUS / "buggy/sigmoid_clipped", "exercise5")
+    assert _function(result, "sigmoid").depends_on_failing is None
+    assert _function(result, "se_block_forward").depends_on_failing == "exercise5.sigmoid"
+    assert "sigmoid in exercise5 fails its own checks" in report.render_text(result, "en")
+
+
+def test_same_file_dependency_needs_a_call(tmp_path):
+    """A failing se_block_forward with its own inline gate is not blamed on the file's failing sigmoid."""
+    folder = _solutions_copy(tmp_path)
+    path = folder / "exercise5.py"
+    text = path.read_text(encoding="utf-8") + '''
+
+def sigmoid(x):
+    return np.zeros(np.shape(x))
+
+
+def se_block_forward(x, w1, b1, w2, b2):
+    return np.asarray(x, dtype=float) * 0.5
+'''
+    path.write_text(text, encoding="utf-8")
+    result = runner.grade(load_spec("exercise5"), str(folder))
+    assert not _function(result, "se_block_forward").passed
+    assert _function(result, "se_block_forward").depends_on_failing is None
+
+
+def test_the_case_the_diagnosis_fits_is_shown():
+    """The first failing case (a lecture example, int64 output with the right values) names nothing;
+    a later edge case names the misconception, consistent with every failing value case: it is shown,
+    and the dtype failure is listed with the others."""
+    result, shown = _grade(REALWORLD / "conv_result_type_no_bias", "exercise2", "conv_forward", capture=True)
+    fr = _function(result, "conv_forward")
+    assert fr.misconception == "conv_forward.bias_forgotten"
+    assert fr.failure["case_kind"] == "edge" and fr.failure["code"] == "values"
+    assert any(o["case_kind"] == "lecture" and o["code"] == "dtype_float64" for o in fr.failure["others"])
+
+
+def test_contract_defaults_are_data_equal_to_the_reference():
+    """The defaults named for a left-out parameter come from the content module (a bank stores
+    them), and they are the reference solutions' own."""
+    import inspect
+
+    from grader.engine.reference import reference
+    for name, function in content.FUNCTIONS.items():
+        signature = inspect.signature(reference(name))
+        want = [(p.name, p.default) for p in signature.parameters.values()
+                if p.default is not inspect.Parameter.empty]
+        assert list(function.defaults) == want, name
+        assert [p for p, _ in function.defaults] == [p for p in function.params if p not in function.required]
+
+
+def test_a_banks_signature_carries_the_defaults(tmp_path):
+    """In a student pack (no reference to read a signature from) the bank's copy names the defaults."""
+    from grader import expected
+    from grader.engine.cases import make_case
+    from grader.expected import bankfile
+    from grader.expected.make import make_bank
+    path = tmp_path / "exercise3.bank"
+    make_bank(load_spec("exercise3"), path, seed=1, examples=2)
+    signature = expected._signatures(bankfile.read_catalog(path))["max_pool_forward"][1]
+    assert dict(signature.defaults) == {"size": 2, "stride": 2}
+    case = make_case("max_pool_forward", "edge", "stride left out", {"x": np.zeros((1, 1, 4, 4)), "size": 3})
+    saved = dict(expected._registered)
+    try:
+        expected.register(bankfile.read_catalog(path))
+        assert expected.FUNCTIONS["max_pool_forward"] is signature or \
+            dict(expected.FUNCTIONS["max_pool_forward"].defaults) == {"size": 2, "stride": 2}
+        assert runner._defaults_left_out(case) == {"stride": 2}
+    finally:
+        expected._registered.clear()
+        expected._registered.update(saved)

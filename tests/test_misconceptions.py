@@ -135,6 +135,10 @@ SPECIAL = {
     # (6 - 3) / 2 = 1.5 rounds to 2, floors to 1
     "conv_forward.output_size_rounded": lambda: _conv_args(stride=2, padding=0, x_shape=(2, 3, 6, 6),
                                                            w_shape=(4, 3, 3, 3)),
+    # (6 - 3) // 4 + 2 // 4 + 1 = 1 row, (6 + 2 - 3) // 4 + 1 = 2: the split floor loses one (padding on one
+    # side only keeps it, (6 + 1 - 3) // 4 + 1 = 2; with stride 3 and padding 1 the two coincide)
+    "conv_forward.output_size_split": lambda: _conv_args(stride=4, padding=1, x_shape=(2, 3, 6, 6),
+                                                         w_shape=(4, 3, 3, 3)),
     # (7 - 2) / 2 = 2.5: round() gives 2 (to even), ceil 3
     "max_pool_forward.output_size_ceil": lambda: _pool_args(size=2, stride=2, x_shape=(2, 3, 7, 7)),
     "max_pool_forward.running_max_from_zero": lambda: {"x": -np.abs(_normal((2, 3, 6, 6), 7)) - 0.1,

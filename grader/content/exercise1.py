@@ -12,10 +12,11 @@ from grader.content import kit
 from grader.content.kit import Example
 
 FUNCTIONS = (
-    kit.Function("conv_output_size", ("n", "f", "stride", "padding"), ("n", "f"), "int", magnitude=kit.EXACT),
+    kit.Function("conv_output_size", ("n", "f", "stride", "padding"), ("n", "f"), "int", magnitude=kit.EXACT,
+                 defaults=(("stride", 1), ("padding", 0))),
     kit.Function("same_padding", ("f",), ("f",), "int", magnitude=kit.EXACT),
     kit.Function("conv_param_count", ("f", "c_in", "c_out", "bias"), ("f", "c_in", "c_out"), "int",
-                 magnitude=kit.EXACT),
+                 magnitude=kit.EXACT, defaults=(("bias", True),)),
 )
 
 LECTURE = {

@@ -12,7 +12,8 @@ from grader.content import kit
 from grader.content.kit import Example, floats, grid, ints
 
 FUNCTIONS = (
-    kit.Function("conv_forward", ("x", "w", "b", "stride", "padding"), ("x", "w", "b"), "array"),
+    kit.Function("conv_forward", ("x", "w", "b", "stride", "padding"), ("x", "w", "b"), "array",
+                 defaults=(("stride", 1), ("padding", 0))),
     kit.Function("conv1x1_forward", ("x", "w", "b"), ("x", "w", "b"), "array"),
 )
 
@@ -241,6 +242,19 @@ def _conv_output_size_rounded(x, w, b, stride=1, padding=0):
     xp = np.pad(xp, ((0, 0), (0, 0), (0, extra_h), (0, extra_w)))
     out = kit.correlate(xp, w, stride)[:, :, :h, :wd]
     return out + kit.as_float(b)[None, :, None, None]
+
+
+@VARIANTS.add("conv_forward.output_size_split",
+              en="Split the floor of the output size into (H - HH) // S + 2P // S + 1, which loses a row or column "
+                 "when the two remainders add up to S; floor the whole: H' = (H + 2P - HH) // S + 1.",
+              ko="출력 크기를 (H - HH) // S + 2P // S + 1로 나누어 내림해서, 두 나머지의 합이 S 이상이면 행이나 "
+                 "열이 하나 빠졌습니다(전체를 한 번에 내림하세요: H' = (H + 2P - HH) // S + 1).")
+def _conv_output_size_split(x, w, b, stride=1, padding=0):
+    # floor(a / S) + floor(b / S) <= floor((a + b) / S): the correct output, its last row or column cut off
+    x, w = np.asarray(x), np.asarray(w)
+    h = (x.shape[2] - w.shape[2]) // stride + (2 * padding) // stride + 1
+    wd = (x.shape[3] - w.shape[3]) // stride + (2 * padding) // stride + 1
+    return kit.conv(x, w, b, stride, padding)[:, :, :max(h, 0), :max(wd, 0)]
 
 
 @VARIANTS.add("conv_forward.padding_all_after",

@@ -12,8 +12,9 @@ from grader.content import kit
 from grader.content.kit import Example, floats, grid, ints
 
 FUNCTIONS = (
-    kit.Function("max_pool_forward", ("x", "size", "stride"), ("x",), "array", keeps_int_dtype=True),
-    kit.Function("avg_pool_forward", ("x", "size", "stride"), ("x",), "array"),
+    kit.Function("max_pool_forward", ("x", "size", "stride"), ("x",), "array", keeps_int_dtype=True,
+                 defaults=(("size", 2), ("stride", 2))),
+    kit.Function("avg_pool_forward", ("x", "size", "stride"), ("x",), "array", defaults=(("size", 2), ("stride", 2))),
     kit.Function("global_avg_pool", ("x",), ("x",), "array"),
 )
 
@@ -153,6 +154,19 @@ def _mp_window_not_strided(x, size=2, stride=2):
               ko="Stride를 무시하고 pooling window를 한 칸씩 움직여서 downsampling이 되지 않았습니다.")
 def _mp_stride_ignored(x, size=2, stride=2):
     return kit.pool(x, size, 1, np.max)
+
+
+@VARIANTS.add("max_pool_forward.window_stepped_by_size",
+              en="Sized the output for the stride but moved the pooling window by size; window (i, j) starts at "
+                 "row i * stride and column j * stride.",
+              ko="출력 크기는 stride에 맞췄지만 pooling window를 size만큼 옮겼습니다((i, j)번째 window는 "
+                 "i * stride행, j * stride열에서 시작합니다).")
+def _mp_window_stepped_by_size(x, size=2, stride=2):
+    # x[i * size:i * size + size]: windows past the border are cut short, and an empty one leaves the 0 of np.zeros
+    x = kit.as_float(x)
+    hw = ((x.shape[2] - size) // stride + 1, (x.shape[3] - size) // stride + 1)
+    out = kit.partial_windows(x, size, size, hw, np.max)
+    return np.where(np.isnan(out), 0.0, out)
 
 
 @VARIANTS.add("max_pool_forward.pooled_over_channels",

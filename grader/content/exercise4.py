@@ -17,7 +17,7 @@ FUNCTIONS = (
     kit.Function("relu", ("x",), ("x",), "array", keeps_int_dtype=True, magnitude=kit.X_ABS),
     kit.Function("residual_block_forward", ("x", "w1", "b1", "w2", "b2", "stride", "ws", "bs"),
                  ("x", "w1", "b1", "w2", "b2"), "array",
-                 depends_on=(("exercise2", "conv_forward"),)),
+                 depends_on=(("exercise2", "conv_forward"),), defaults=(("stride", 1), ("ws", None), ("bs", None))),
 )
 
 LECTURE: dict[str, list[Example]] = {}   # the lecture has no worked example of these
@@ -94,6 +94,9 @@ def _residual_edges() -> list[Example]:
                                        "w2": floats("p8", 3, 3, 1, 1)})),
         Example("w2 is 1x1, not 3x3", "w2가 3x3이 아니라 1x1",
                 dict(x=x, stride=1, **{**weights("p", 3, 3), "w2": floats("p8", 3, 3, 1, 1)})),
+        Example("w2 is 5x5 over a 3x3 input (its 1x1 output would broadcast)",
+                "3x3 입력에 w2가 5x5 (1x1 출력이 broadcast됨)",
+                dict(x=floats("x3", 2, 3, 3, 3), stride=1, **{**weights("t", 3, 3), "w2": floats("t8", 3, 3, 5, 5)})),
         Example("b1 has 1 entry for 3 filters (NumPy would broadcast it)", "필터 3개에 b1 원소가 1개 (NumPy라면 broadcast됨)",
                 dict(x=x, stride=1, **{**weights("q", 3, 3), "b1": floats("q9", 1)})),
         Example("b2 is 0-d (a scalar array)", "b2가 0차원 (스칼라 배열)",
@@ -203,6 +206,17 @@ def _rb_projection_ignored(x, w1, b1, w2, b2, stride=1, ws=None, bs=None):
               ko="Projection 지름길 / shortcut의 bias bs를 빠뜨렸습니다.")
 def _rb_projection_bias_ignored(x, w1, b1, w2, b2, stride=1, ws=None, bs=None):
     y = _branch(x, w1, b1, w2, b2, stride)
+    return kit.relu(y + _shortcut(x, stride, ws, bs, use_bias=False))
+
+
+@VARIANTS.add("residual_block_forward.biases_forgotten",
+              en="Left out the biases of the block's convolutions (b1, b2 and bs); ResNet code often has none because "
+                 "batch normalization follows each convolution, but this block has no batch normalization.",
+              ko="블록의 convolution에 bias(b1, b2, bs)를 더하지 않았습니다(ResNet 코드는 convolution 뒤에 batch "
+                 "normalization이 있어 bias를 두지 않곤 하지만, 이 블록에는 batch normalization이 없습니다).")
+def _rb_biases_forgotten(x, w1, b1, w2, b2, stride=1, ws=None, bs=None):
+    f = np.asarray(w1).shape[0]
+    y = _branch(x, w1, np.zeros(f), w2, np.zeros(f), stride)
     return kit.relu(y + _shortcut(x, stride, ws, bs, use_bias=False))
 
 

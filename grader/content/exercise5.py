@@ -16,7 +16,7 @@ FUNCTIONS = (
     kit.Function("sigmoid", ("x",), ("x",), "array", magnitude=kit.ONE, warnings_checked=True),
     kit.Function("se_block_forward", ("x", "w1", "b1", "w2", "b2"), ("x", "w1", "b1", "w2", "b2"), "array",
                  magnitude=kit.X_ABS,
-                 depends_on=(("exercise3", "global_avg_pool"), ("exercise4", "relu"))),
+                 depends_on=(("exercise3", "global_avg_pool"), ("exercise4", "relu"), ("exercise5", "sigmoid"))),
 )
 
 LECTURE: dict[str, list[Example]] = {}   # the lecture has no worked example of these
@@ -61,6 +61,9 @@ def _se_edges() -> list[Example]:
         Example("b1 is 0-d (a scalar array)", "b1이 0차원 (스칼라 배열)",
                 dict(x=x, **{**w("a", 4, 2), "b1": floats("m", 1)[0]})),
         Example("w1 is 1-D", "w1이 1차원", dict(x=x, **{**w("a", 4, 2), "w1": floats("n", 4)})),
+        # H = N and W = C: without a check on w1 the gates broadcast against x into a 6-D output
+        Example("w1 in the 1x1 convolution layout (2, 4, 1, 1)", "w1이 1x1 convolution layout (2, 4, 1, 1)",
+                dict(x=floats("o", 2, 4, 2, 4), **{**w("a", 4, 2), "w1": floats("p", 2, 4, 1, 1)})),
     ]
 
 

@@ -19,7 +19,7 @@ FUNCTIONS = (
     kit.Function("fc_to_conv", ("w", "b", "input_shape"), ("w", "b", "input_shape"), "tuple",
                  outputs=("w_conv", "b_conv"), keeps_int_dtype=True, magnitude=kit.EXACT),
     kit.Function("fc_score_map", ("x", "w", "b", "window", "stride"), ("x", "w", "b", "window"), "array",
-                 depends_on=(("exercise2", "conv_forward"),)),
+                 depends_on=(("exercise2", "conv_forward"),), defaults=(("stride", 1),)),
 )
 
 # The lecture's 3x3 filter as one row of an FC layer over 3x3 inputs: D = 9, M = 1.
@@ -86,6 +86,11 @@ def _fc_edges() -> list[Example]:
                 dict(x=ints("p", 2, 2, 3, 3), w=ints("q", 4, 18), b=ints("r", 4))),
         Example("x is 3-D", "x가 3차원", dict(x=x[0], w=w, b=b)),
         Example("x is 5-D", "x가 5차원", dict(x=x[None], w=w, b=b)),
+        # the same 24 values per example: only a check on x.ndim rejects these
+        Example("x is 3-D (N, C, H*W) with C*H*W = D", "x가 3차원 (N, C, H*W), C*H*W = D",
+                dict(x=x.reshape(2, 3, 8), w=w, b=b)),
+        Example("x is 5-D with D values per example", "x가 5차원, 예제마다 값 D개",
+                dict(x=x.reshape(2, 3, 2, 2, 2), w=w, b=b)),
         Example("w is not 2-D", "w가 2차원이 아님", dict(x=x, w=floats("s", 5, 3, 2, 4), b=b)),
         Example("D = 24 but w has 23 columns", "D = 24인데 w의 열이 23개", dict(x=x, w=w[:, :23], b=b)),
     ]
@@ -134,6 +139,8 @@ def _score_map_edges() -> list[Example]:
                 dict(x=floats("m", 1, 3, 3, 4), w=floats("n", 2, 3), b=floats("o", 2), window=(1, 1), stride=1)),
         Example("integer inputs (int64 x, w and b), stride 2", "정수 입력 (int64 x, w, b), stride 2",
                 dict(x=ints("p", 2, 2, 5, 5), w=ints("q", 3, 8), b=ints("r", 3), window=(2, 2), stride=2)),
+        Example("stride left out (default stride=1)", "stride 생략 (기본값 stride=1)",
+                {k: v for k, v in args.items() if k != "stride"}),
         Example("x is not 4-D", "x가 4차원이 아님", {**args, "x": x[0]}),
         Example("window has one size (2,)", "window의 크기가 1개 (2,)", {**args, "window": (2,)}),
         Example("window has three sizes (3, 2, 3)", "window의 크기가 3개 (3, 2, 3)", {**args, "window": (3, 2, 3)}),

@@ -32,6 +32,8 @@ class Function:
     """One function of the contract (../shared/API.md).
 
     params: every parameter in order; required: those without a default.
+    defaults: (parameter, contract default) for every other parameter, in order: named
+    when a case leaves them out (a case bank stores them, so a student pack has them too).
     returns: "int", "array", or "tuple" (a tuple of arrays, named by ``outputs``).
     depends_on: (exercise, function) pairs it builds on, named in feedback
     when one of them fails.
@@ -49,6 +51,7 @@ class Function:
     warnings_checked: bool = False
     exercise: str = ""
     outputs: tuple[str, ...] = ()
+    defaults: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -192,10 +192,17 @@ def _reference(book: CaseBook):
 
 
 def _dependency_failing(session: Session, spec: Spec, book: CaseBook, function: str) -> tuple[str, str] | None:
-    """(exercise, function) of an earlier exercise's function that this one imports and that fails."""
-    siblings = set((session.first_hello or {}).get("siblings", []))
+    """(exercise, function) of a function this one uses and that fails: an earlier exercise's
+    function that the file imports, or a function of the same file that this one's code names
+    (the worker's ``uses``)."""
+    hello = session.first_hello or {}
+    siblings = set(hello.get("siblings", []))
+    uses = hello.get("uses") if isinstance(hello.get("uses"), dict) else {}
     for exercise, dep in FUNCTIONS[function].depends_on:
-        if exercise not in siblings:
+        if exercise == spec.name:
+            if dep not in (uses.get(function) or ()):
+                continue
+        elif exercise not in siblings:
             continue
         cases = _reference(book).dependency_cases(dep)
         for case in cases:
@@ -257,6 +264,23 @@ def _identify(failures: list):
     return None
 
 
+def _identifying_case(failures: list):
+    """(index, misconception) of the first later failing lecture or edge case whose
+    misconception ``_identify`` would name if that case were shown, when the case
+    shown (a wrong value too) names none; else None.  The report then shows the case
+    the diagnosis fits, and a failing lecture or edge case never depends on the seed."""
+    if len(failures) < 2 or not _is_value_failure(failures[0][0], failures[0][1]):
+        return None
+    for index, (case, finding, _) in enumerate(failures[1:], start=1):
+        if case.kind not in ("lecture", "edge") or not _is_value_failure(case, finding) \
+                or _dtype_only(case, finding):
+            continue
+        found = _identify([failures[index]] + failures[:index] + failures[index + 1:])
+        if found is not None:
+            return index, found
+    return None
+
+
 _TEMPORARY = re.compile(r"(?:/[^\s'\"()<>,:]*)?/euron-grade-(?:sub|run|nb)-[A-Za-z0-9_]+/?")
 
 
@@ -266,15 +290,13 @@ def scrub(text):
 
 
 def _defaults_left_out(case: Case) -> dict:
-    """The contract's defaults of the parameters this case leaves out."""
-    import inspect
+    """The contract's defaults of the parameters this case leaves out (the content module's
+    ``defaults``, or a case bank's copy of them in a student pack)."""
     try:
-        from grader.engine.reference import reference
-        signature = inspect.signature(reference(case.function))
-    except (ImportError, TypeError, ValueError):     # a student pack has no reference to read them from
+        defaults = getattr(FUNCTIONS[case.function], "defaults", None) or ()
+        return {name: value for name, value in defaults if name not in case.args}
+    except (KeyError, TypeError, ValueError):
         return {}
-    return {name: p.default for name, p in signature.parameters.items()
-            if name not in case.args and p.default is not inspect.Parameter.empty}
 
 
 def _failure_data(case: Case, finding, outcome, source: notebook.Context | None = None, *,
@@ -335,6 +357,12 @@ def _grade_function(session: Session, spec: Spec, book: CaseBook, fspec: Functio
             case, finding, outcome = smaller
             failures.insert(0, smaller)
     found = _identify(failures)
+    if found is None:
+        later = _identifying_case(failures)
+        if later is not None:
+            index, found = later
+            failures.insert(0, failures.pop(index))
+            case, finding, outcome = failures[0]
     dependency = _dependency_failing(session, spec, book, fspec.name)
     failure = _failure_data(case, finding, outcome, source)
     shown = _group_key(case)

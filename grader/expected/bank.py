@@ -70,7 +70,12 @@ class BankReference:
         return book
 
     def dependency_cases(self, function: str) -> list[Case]:
-        return [self._case(function, c) for c in self._cases.get("dependencies", {}).get(function, [])]
+        """The stored cases of an earlier exercise's function; of one of this bank's own
+        functions (a same-file dependency), its lecture and edge cases."""
+        stored = self._cases.get("dependencies", {}).get(function)
+        if stored is None:
+            return [c for c in self.cases(function) if c.kind in ("lecture", "edge")]
+        return [self._case(function, c) for c in stored]
 
     def matching(self, case, got) -> list:
         from grader.engine import identify

@@ -272,7 +272,20 @@ def _load_student_module(submission_dir: str, module: str) -> tuple[types.Module
     report["functions"] = sorted(n for n, v in vars(mod).items() if callable(v) and not n.startswith("_"))
     report["siblings"] = sorted({n.rpartition(".")[2] for n, m in list(sys.modules.items())
                                  if n not in already and n != spec.name and _defined_in(m, root)})
+    report["uses"] = _uses(mod, report["functions"])
     return mod, report
+
+
+def _uses(mod, functions: list) -> dict:
+    """function -> the module's other functions whose names its code refers to (a same-file
+    dependency, such as se_block_forward calling the file's own sigmoid)."""
+    uses = {}
+    for name in functions:
+        code = getattr(vars(mod).get(name), "__code__", None)
+        names = getattr(code, "co_names", ())
+        if isinstance(names, tuple):
+            uses[name] = sorted({n for n in names if isinstance(n, str)} & set(functions) - {name})
+    return uses
 
 
 def _plain(value, depth: int = 0):
