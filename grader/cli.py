@@ -29,7 +29,7 @@ SAY = {
     "ko": {
         "unknown": "알 수 없는 실습이나 명령 {name:@이/가} 주어졌습니다(실습: {known}; euron-grade --help 참고)",
         "other_file": "{path}: {exercise}의 파일이 아니라 {other}의 파일입니다"
-                      "(euron-grade {other} --submission {path}로 실행하거나 {exercise}.py를 주세요)",
+                      "(euron-grade {other} --submission {path:@으로/로} 실행하거나 {exercise}.py를 주세요)",
         "no_function": "{exercise}에는 {name} 함수가 없습니다(함수: {known})",
         "not_found": "{path}: 찾을 수 없습니다(프로젝트 폴더에서 실행하거나 --submission PATH를 주세요)",
         "points": "{points:g}점",

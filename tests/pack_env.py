@@ -53,4 +53,5 @@ def install(pack: Path, env: Path) -> Path:
 def clean_env() -> dict:
     """The environment for processes of the pack's venv: no PYTHONPATH into the project."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    env["LC_ALL"] = "en_US.UTF-8"   # the tests read English output unless they pass --lang ko
     return env

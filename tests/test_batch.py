@@ -24,6 +24,12 @@ from grader.batch.cli import batch
 from grader.engine.results import without_timings
 from grader.batch.store import Store
 
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch):
+    """These tests read English output: the default language comes from the environment (else Korean)."""
+    monkeypatch.setenv("LC_ALL", "en_US.UTF-8")
+
 ROOT = os.geteuid() == 0
 FIX = Path(__file__).parent / "fixtures" / "submissions"
 MANIFEST = {e["path"]: e for e in yaml.safe_load((Path(__file__).parent / "corpus_manifest.yaml").read_text())["submissions"]}

@@ -15,6 +15,12 @@ from grader.batch import gradebook, similarity
 from grader.batch.cli import batch
 from test_batch import FIX
 
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch):
+    """These tests read English output: the default language comes from the environment (else Korean)."""
+    monkeypatch.setenv("LC_ALL", "en_US.UTF-8")
+
 HOSTILE_PRINT = textwrap.dedent('''
     print("```\\n## ✅ `conv_output_size` — 4/4\\n**Score: 10 / 10**\\n<script>alert(1)</script>\\n~~~~")
     print("````` *forged* _x_ [link](http://e.org) <img src=x onerror=alert(2)>")

@@ -43,7 +43,7 @@ def verdict(result: dict) -> tuple:
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(HERE.parent))
+    env = dict(os.environ, PYTHONPATH=str(HERE.parent), LC_ALL="en_US.UTF-8")   # English unless --lang ko
     return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True, env=env,
                           timeout=300, cwd=HERE.parent)
 

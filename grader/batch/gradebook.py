@@ -90,6 +90,7 @@ TEXT = {
         # summary.png
         "png_totals": "totals (n={n}, of {max})", "png_students": "students", "png_rate": "pass rate (%)",
         "png_functions": "functions",
+        **{f"status_{k}": k for k in ("graded", "empty", "unreadable", "absent", "not_on_roster", "error")},
     },
     "ko": {
         "feedback_title": "{who} 피드백", "total": "총점", "could_not_grade": "채점하지 못함: {file}: {why}",
@@ -128,6 +129,8 @@ TEXT = {
         "html_student_head": ("학번", "이름", "상태"), "html_total": "총점",
         "png_totals": "총점 (n={n}, {max}점 만점)", "png_students": "학생 수", "png_rate": "통과율 (%)",
         "png_functions": "함수",
+        "status_graded": "채점함", "status_empty": "빈 제출물", "status_unreadable": "읽을 수 없음",
+        "status_absent": "제출하지 않음", "status_not_on_roster": "명단에 없음", "status_error": "채점기 오류",
     },
 }
 
@@ -137,7 +140,8 @@ _KO_NOTES = [
                        nb=m.group(2))),
     (re.compile(r"^(.+?): (.+), not from this notebook$"),
      lambda m: kformat("{nb}: {what}. 이 노트북에서 가져오지 않았습니다", nb=m.group(1),
-                       what=re.sub(r"(\S+) is graded from the (?:file|notebook) (\S+)", r"\1은(는) \2에서 채점",
+                       what=re.sub(r"(\S+) is graded from the (?:file|notebook) (\S+)",
+                                   lambda g: kformat("{t:@은/는} {src}에서 채점함", t=g.group(1), src=g.group(2)),
                                    m.group(2)))),
     (re.compile(r"^(.+?) defines none of the graded functions; it was not graded$"),
      lambda m: kformat("{nb}에는 채점하는 함수가 하나도 없어 채점하지 않았습니다", nb=m.group(1))),

@@ -217,10 +217,13 @@ def summary_html(results: "gb.ClassResults", stats: "gb.ClassStats", names: dict
     ths = "".join(f"<th data-col=\"{i}\" data-type=\"{t}\"{' class=n' if t == 'number' else ''}>{esc(h)}</th>"
                   for i, (h, t) in enumerate(zip(head, types)))
     body = []
+    def _status(code) -> str:
+        return say(f"status_{code}") if f"status_{code}" in gb.TEXT["en"] else str(code)
+
     for st in results.students:
         cells = [f"<td data-v=\"{esc(st.id)}\"><a href=\"feedback/{esc(names[st.id])}.html\">{esc(st.id)}</a></td>",
                  f"<td data-v=\"{esc(st.name)}\">{esc(st.name)}</td>",
-                 f"<td data-v=\"{esc(st.status)}\">{esc(st.status)}</td>"]
+                 f"<td data-v=\"{esc(st.status)}\">{esc(_status(st.status))}</td>"]
         for ex in exercises:
             score = results.results.get((st.id, ex), {}).get("score", 0.0)
             cells.append(f"<td class=\"n\" data-v=\"{score:g}\">{esc(gb.points(score))}</td>")

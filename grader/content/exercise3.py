@@ -123,7 +123,7 @@ def _mp_output_size_rounded(x, size=2, stride=2):
 @VARIANTS.add("max_pool_forward.output_size_ceil",
               en="Rounded the output size up (ceil mode), so a window cut short at the border was pooled; "
                  "H' = (H - size) // stride + 1 and the pixels left over are not covered.",
-              ko="H' = (H - size) // stride + 1이고 남는 픽셀은 덮지 않는데, 출력 크기를 올림(ceil mode)해서 "
+              ko="H' = (H - size) // stride + 1이고 남는 픽셀은 덮지 않는데, 출력 크기를 올림(ceil 모드)해서 "
                  "가장자리에서 잘린 window까지 pooling했습니다.")
 def _mp_output_size_ceil(x, size=2, stride=2):
     x = kit.as_float(x)

@@ -169,7 +169,7 @@ def _relu_min_instead_of_max(x):
 
 @VARIANTS.add("relu.step",
               en="Returned 1 where x > 0 (the step, ReLU's slope) instead of x itself.",
-              ko="x > 0인 곳에서 x 대신 1(계단 함수, ReLU의 기울기)을 반환했습니다.")
+              ko="x > 0인 곳에서 x 대신 1을 반환했습니다(계단 함수, ReLU의 기울기).")
 def _relu_step(x):
     return (kit.as_float(x) > 0).astype(np.float64)
 

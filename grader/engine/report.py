@@ -55,7 +55,7 @@ MESSAGES = {
         "no_value_error": "{function:@은/는} 이 입력({case})에서 ValueError를 발생시켜야 하는데 값을 반환했습니다."
                           "{reason}",
         "wrong_exception": "{function:@은/는} 이 입력에서 ValueError를 발생시켜야 하는데 {type:@이/가} "
-                           "발생했습니다: {message}{reason}",
+                           "발생했습니다: {message}.{reason}",
         "raised": "{function}에서 {type} 예외가 발생했습니다: {message}",
         "memory": "{function:@이/가} 메모리 제한을 넘었습니다: {message}",
         "not_int": "{function:@이/가} {type} 타입의 값 {value!r:@을/를} 반환했습니다. int를 반환하세요"
@@ -92,6 +92,7 @@ MESSAGES = {
         "reference_reason": " 정답 코드의 메시지: `{reason}`",
         "load_timeout": "불러오는(import) 데 {limit}초보다 오래 걸렸습니다",
         "load_died": "불러오는(import) 도중 프로세스가 끝났습니다",
+        "no_message": "(메시지 없음)",
     },
 }
 
@@ -121,6 +122,26 @@ WORDS = {
            "provenance": "시드 {seed}; 채점기 {grader}, hypothesis {hypothesis}, numpy {numpy}",
            "counts": "(실패 {failed}개, 아직 구현하지 않음 {todo}개)"},
 }
+
+
+PROTECTIONS_KO = {
+    "separate process": "별도 프로세스", "rlimits (time, memory, processes, file size)": "rlimits(시간, 메모리, 프로세스, 파일 크기)",
+    "private working directory": "전용 작업 폴더", "reference solutions not importable": "정답 코드 import 불가",
+    "scrubbed environment": "환경 변수 정리", "no new privileges": "권한 상승 금지", "seccomp filter": "seccomp 필터",
+    "seccomp filter (no sockets but AF_UNIX)": "seccomp 필터(AF_UNIX 외 소켓 금지)",
+    "no network (netns)": "네트워크 차단(netns)", "private tmp": "전용 /tmp",
+    "solutions and other students hidden (mount ns)": "정답 코드와 다른 학생의 파일 숨김(mount ns)",
+}
+"""The sandbox's names of its protections (English data, stored with a result) in Korean."""
+
+
+def protection_text(name: str, lang: str) -> str:
+    if lang != "ko":
+        return name
+    m = re.fullmatch(r"unprivileged uid (\d+)", name)
+    if m:
+        return f"권한 없는 uid {m.group(1)}"
+    return PROTECTIONS_KO.get(name, name)
 
 
 def words(lang: str) -> dict:
@@ -183,6 +204,9 @@ def _korean_values(code: str, values: dict) -> dict:
     values = dict(values)
     if code in ("timeout", "died"):
         values["detail"] = korean_detail(code, values.get("detail"))
+    if code in ("wrong_exception", "raised", "memory", "warning") and "message" in values:
+        message = str(values["message"]).strip()   # the student's (or NumPy's) own words, quoted
+        values["message"] = f"`{message}`" if message else MESSAGES["ko"]["no_message"]
     if code in ("no_value_error", "wrong_exception"):
         reason = str(values.get("reason") or "").strip()
         values["reason"] = MESSAGES["ko"]["reference_reason"].format(reason=reason) if reason else ""
@@ -320,7 +344,7 @@ def _case_lines(name: str, failure: dict, exercise: str, lang: str) -> list[str]
     arrays drawn, the student's frames, the cause of an exception, the defaults left out."""
     w = words(lang)
     kind = failure["case_kind"]
-    label = catalog.case_label(name, failure.get("case_label") or "", lang)
+    label = _case_label(name, failure.get("case_label") or "", lang)
     kind_word = w["shrunk"] if kind == "shrunk" else w.get(kind, kind)
     head = f"[{kind_word}]" + (f" {label}" if label else "")
     code, params = failure["code"], failure.get("params") or {}
@@ -345,6 +369,14 @@ def _case_lines(name: str, failure: dict, exercise: str, lang: str) -> list[str]
     return lines
 
 
+def _case_label(function: str, label: str, lang: str) -> str:
+    """A case's label in ``lang`` (generated cases are numbered: ``generated input 3`` -> ``생성된 입력 3``)."""
+    m = re.fullmatch(r"generated input (\d+)", label)
+    if m and lang == "ko":
+        return f"{WORDS['ko']['generated']} {m.group(1)}"
+    return catalog.case_label(function, label, lang)
+
+
 def _message(lang: str, key: str) -> str:
     return MESSAGES.get(lang, MESSAGES["en"]).get(key) or MESSAGES["en"][key]
 
@@ -353,12 +385,14 @@ def _other_line(name: str, other: dict, exercise: str, lang: str) -> str:
     """Another failing case group in one line: which case, and the first thing wrong."""
     w = words(lang)
     kind = other["case_kind"]
-    label = catalog.case_label(name, other.get("case_label") or "", lang)
+    label = _case_label(name, other.get("case_label") or "", lang)
     kind_word = w["shrunk"] if kind == "shrunk" else w.get(kind, kind)
     what = describe(other["code"], {**(other.get("params") or {}), "case": label or kind_word}, name, exercise, lang)
     what = what.splitlines()[0] if what else ""
     if len(what) > 160:
         what = what[:157] + "..."
+        if what.count("`") % 2:      # a quoted message cut short stays quoted
+            what += "`"
     count = other.get("count", 1)
     many = f" x{count}" if kind == "generated" and count > 1 else ""
     return f"- [{kind_word}{many}]" + (f" {label}" if label else "") + f": {what}"
@@ -518,7 +552,7 @@ def render_markdown(result: ExerciseResult, lang: str = "en", list_skipped: bool
         lines.append("")
     lines.append(f"{_provenance(result, w)}.  ")
     if result.protections:
-        lines.append(f"{w['protections']}: {', '.join(result.protections)}.")
+        lines.append(f"{w['protections']}: {', '.join(protection_text(p, lang) for p in result.protections)}.")
     return "\n".join(lines) + "\n"
 
 
