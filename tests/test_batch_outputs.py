@@ -42,7 +42,7 @@ def hostile_run(tmp_path_factory):
     roster = tmp / "roster.csv"
     roster.write_text("id,name,email\nprinter,+SUM(A1:A9),p@x.org\n=HYPERLINK(evil),-2+3,e@x.org\n"
                       "<script>alert(3)</script>,**Bold** # name,s@x.org\n", encoding="utf-8")
-    r = CliRunner().invoke(batch, [str(cls), "--out", str(tmp / "out"), "--exercises", "exercise1", "--jobs", "2",
+    r = CliRunner(env={"LC_ALL": "en_US.UTF-8"}).invoke(batch, [str(cls), "--out", str(tmp / "out"), "--exercises", "exercise1", "--jobs", "2",
                                    "--roster", str(roster), "--lms", "canvas", "--lms", "moodle"])
     assert r.exit_code == 0, r.output
     return tmp / "out"

@@ -301,7 +301,7 @@ def test_batch_feedback_summary_and_gradescope_in_korean(graded):
         gs = gradebook.gradescope_json(classres, st)
         check_text(re.sub(r'"(name|status|visibility|stdout_visibility|output_format)": "[^"]*"|"\w+":', "", gs),
                    "gradescope")
-    assert gradebook.feedback_markdown(classres, students[0]).startswith(f"# {students[0].id} 피드백")
+    assert gradebook.feedback_markdown(classres, students[0]).startswith(f"# 피드백: {students[0].id}")
     summary = gradebook.summary_markdown(classres, "summary.png")
     assert summary.startswith("# 반 전체 요약") and "Class summary" not in summary and "None." not in summary
     check_text(re.sub(r"`[^`]*`", "", summary), "summary.md")

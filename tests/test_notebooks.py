@@ -127,7 +127,7 @@ def test_batch_gives_each_notebook_its_twins_verdict_and_notes_once(tmp_path):
         (cls / f"v4{minor}.ipynb").write_text(json.dumps(data))
     shutil.copy(CORPUS / "needs_h5py.ipynb", cls / "h5.ipynb")
     out = tmp_path / "out"
-    r = CliRunner().invoke(batch, [str(cls), "--out", str(out), "--exercises", "exercise1,exercise2,exercise3",
+    r = CliRunner(env={"LC_ALL": "en_US.UTF-8"}).invoke(batch, [str(cls), "--out", str(out), "--exercises", "exercise1,exercise2,exercise3",
                                    "--jobs", "2"])
     assert r.exit_code == 0, r.output
     with Store(out) as store:

@@ -93,7 +93,7 @@ TEXT = {
         **{f"status_{k}": k for k in ("graded", "empty", "unreadable", "absent", "not_on_roster", "error")},
     },
     "ko": {
-        "feedback_title": "{who} 피드백", "total": "총점", "could_not_grade": "채점하지 못함: {file}: {why}",
+        "feedback_title": "피드백: {who}", "total": "총점", "could_not_grade": "채점하지 못함: {file}: {why}",
         "nothing_submitted": "{ex}: 제출하지 않음({ex}.py 없음), 0점.",
         "gs_not_submitted": "{ex}.py를 제출하지 않았습니다.", "gs_passed": "모든 검사를 통과했습니다.",
         "gs_graded": "euron-grade로 채점했습니다.",
