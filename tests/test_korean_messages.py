@@ -323,3 +323,12 @@ def test_every_pair_used_is_known():
         for _, name, spec, _ in string.Formatter().parse(t):
             if spec and "@" in spec:
                 assert spec.rpartition("@")[2] in PAIRS or "/".join(reversed(spec.rpartition("@")[2].split("/"))) in PAIRS, where
+
+
+def test_korean_readme_has_agreeing_particles():
+    text = (HERE.parent / "README.ko.md").read_text(encoding="utf-8")
+    prose = re.sub(r"```.*?```", "", text, flags=re.S)
+    assert particle_errors(prose) == []
+    for word in ("스트라이드", "필터 / filter", "기대값", "경계 사례", "예상되는 오개념"):
+        assert word not in text
+    assert "README.ko.md" in (HERE.parent / "README.md").read_text(encoding="utf-8").split("\n## ")[0]
