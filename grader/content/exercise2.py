@@ -312,7 +312,7 @@ def _conv_first_batch_item_only(x, w, b, stride=1, padding=0):
 
 @VARIANTS.add("conv_forward.height_width_swapped",
               en="Swapped height and width: the layout is NCHW, so axis 2 is the height and axis 3 the width.",
-              ko="높이와 너비를 바꿨습니다. 배열이 NCHW 순서이므로 축 2가 높이, 축 3이 너비입니다.")
+              ko="높이와 너비를 바꿨습니다: 배열이 NCHW 순서이므로 축 2가 높이, 축 3이 너비입니다.")
 def _conv_height_width_swapped(x, w, b, stride=1, padding=0):
     return kit.conv(x, w, b, stride, padding).swapaxes(2, 3)
 
