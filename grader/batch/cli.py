@@ -113,7 +113,8 @@ def batch(submissions, out, roster, exercises, jobs, resume, force, lms, seed, l
                + say(lang, "tail", students=summary.students, problems=len(summary.problems),
                      summary=out / "summary.md"))
     if summary.protections:
-        click.echo(say(lang, "protections", names=", ".join(summary.protections)))
+        from grader.engine.report import protection_text
+        click.echo(say(lang, "protections", names=", ".join(protection_text(p, lang) for p in summary.protections)))
     click.echo(say(lang, "gradebook", path=out / "grades.csv"))
     if summary.not_graded:
         click.echo(say(lang, "not_graded", n=len(summary.not_graded)), err=True)

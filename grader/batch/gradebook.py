@@ -632,15 +632,16 @@ def summary_markdown(results: ClassResults, png_name: str | None = "summary.png"
     return "\n".join(lines) + "\n"
 
 
-def lang_fonts_ok(lang: str) -> bool:
-    """Whether matplotlib has a font with Hangul (the PNG's labels stay English otherwise)."""
-    if lang != "ko":
-        return True
+def hangul_font() -> str | None:
+    """The name of a font matplotlib knows that has Hangul (Nanum, Noto CJK/KR), or None."""
     try:
         from matplotlib import font_manager
-        return any(("CJK" in f.name or "Nanum" in f.name or "Gothic" in f.name) for f in font_manager.fontManager.ttflist)
-    except Exception:  # noqa: BLE001 - no fonts, no Hangul
-        return False
+    except ImportError:
+        return None
+    for f in font_manager.fontManager.ttflist:
+        if f.name.startswith(("NanumGothic", "NanumBarunGothic", "Noto Sans CJK", "Noto Sans KR", "Malgun")):
+            return f.name
+    return None
 
 
 def summary_png(results: ClassResults, stats: ClassStats | None = None) -> bytes | None:
@@ -653,6 +654,12 @@ def summary_png(results: ClassResults, stats: ClassStats | None = None) -> bytes
     except ImportError:
         return None
     stats = stats or class_stats(results)
+    font = hangul_font() if results.lang == "ko" else None
+    with plt.rc_context({"font.family": [font, "DejaVu Sans"]} if font else {}):
+        return _draw_png(plt, results, stats, font)
+
+
+def _draw_png(plt, results: ClassResults, stats: ClassStats, font: str | None) -> bytes:
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.4), gridspec_kw={"width_ratios": [1, 1.2]})
     bins = distribution([t for _, t in stats.totals], stats.max_total, 10)
     if bins:
@@ -660,7 +667,7 @@ def summary_png(results: ClassResults, stats: ClassStats | None = None) -> bytes
         width = bins[0][1] - bins[0][0]
         left.bar(centres, [n for *_, n in bins], width=width * 0.9, align="center", color="#4472c4")
         left.set_xticks(centres, [f"{points(lo)}–{points(hi)}" for lo, hi, _ in bins], rotation=45, ha="right")
-    lang = results.lang if lang_fonts_ok(results.lang) else "en"
+    lang = results.lang if results.lang != "ko" or font else "en"     # no Hangul font: English labels
     left.set_title(say(lang, "png_totals", n=len(stats.totals), max=points(stats.max_total)), fontsize=9)
     left.set_ylabel(say(lang, "png_students"), fontsize=8)
     names = [c.title for c, _, _ in stats.pass_rates]
