@@ -7,8 +7,41 @@ from pathlib import Path
 import click
 
 from grader.errors import GraderError, UsageError, one_line_usage
+from grader.korean import default_lang, kformat
 
 LANGS = click.Choice(["en", "ko"])
+LANG_HELP = "Language of the output (default: LC_ALL/LC_MESSAGES/LANG, else ko)."
+
+#: What the commands print, per language; every --lang defaults to grader.korean.default_lang.
+SAY = {
+    "en": {
+        "unknown": "unknown exercise or command {name!r} (exercises: {known}; see euron-grade --help)",
+        "other_file": "{path}: this is {other}'s file, not {exercise}'s "
+                      "(run euron-grade {other} --submission {path}, or give {exercise}.py)",
+        "no_function": "{exercise} has no function {name!r} (its functions: {known})",
+        "not_found": "{path}: not found (run in the project folder, or pass --submission PATH)",
+        "points": "{points:g} points",
+        "help_exercise": "Grade {exercise}.py of the project in the current directory (optionally only the "
+                         "FUNCTIONS named).",
+        "short_exercise": "Grade {exercise}: {title}.",
+        "help_list": "List the exercises with their functions and points.",
+    },
+    "ko": {
+        "unknown": "알 수 없는 실습이나 명령 {name:@이/가} 주어졌습니다(실습: {known}; euron-grade --help 참고)",
+        "other_file": "{path}: {exercise}의 파일이 아니라 {other}의 파일입니다"
+                      "(euron-grade {other} --submission {path:@으로/로} 실행하거나 {exercise}.py를 주세요)",
+        "no_function": "{exercise}에는 {name} 함수가 없습니다(함수: {known})",
+        "not_found": "{path}: 찾을 수 없습니다(프로젝트 폴더에서 실행하거나 --submission PATH를 주세요)",
+        "points": "{points:g}점",
+        "help_exercise": "현재 폴더에 있는 프로젝트의 {exercise}.py를 채점합니다(FUNCTIONS를 주면 그 함수만).",
+        "short_exercise": "{exercise} 채점: {title}.",
+        "help_list": "실습과 그 함수, 배점을 보여 줍니다.",
+    },
+}
+
+
+def say(lang: str, key: str, **values) -> str:
+    return kformat(SAY.get(lang, SAY["en"])[key], **values)
 
 
 # Commands imported only when named: the single-exercise path never pays for them
@@ -77,7 +110,7 @@ class ExerciseGroup(click.Group):
         if name and command is None and not name.startswith("-"):
             from grader.engine.spec import all_specs
             known = ", ".join(s.name for s in all_specs())
-            raise UsageError(f"unknown exercise or command {name!r} (exercises: {known}; see euron-grade --help)")
+            raise UsageError(say(default_lang(None), "unknown", name=name, known=known))
         return super().resolve_command(ctx, args)
 
 
@@ -92,14 +125,13 @@ def _default_submission(exercise: str) -> Path:
     return here / "exercises"
 
 
-def _check_submission(path: Path, exercise: str) -> Path:
+def _check_submission(path: Path, exercise: str, lang: str = "en") -> Path:
     """The submission to grade; a usage error naming the file when it is another exercise's."""
     import re
     if path.is_file():
         other = re.match(r"^(exercise\d+)", path.stem)
         if path.suffix in (".py", ".ipynb") and other and other.group(1) != exercise:
-            raise UsageError(f"{path}: this is {other.group(1)}'s file, not {exercise}'s "
-                             f"(run euron-grade {other.group(1)} --submission {path}, or give {exercise}.py)")
+            raise UsageError(say(lang, "other_file", path=path, other=other.group(1), exercise=exercise))
         return path
     if path.is_dir() and not (path / f"{exercise}.py").is_file() and (path / f"{exercise}.ipynb").is_file():
         return path / f"{exercise}.ipynb"
@@ -107,15 +139,19 @@ def _check_submission(path: Path, exercise: str) -> Path:
 
 
 def _exercise_command(exercise: str, title: str) -> click.Command:
-    @click.command(name=exercise, help=f"Grade {exercise}.py of the project in the current directory "
-                                       f"(optionally only the FUNCTIONS named).",
-                   short_help=f"Grade {exercise}: {title}.")
+    shown = default_lang(None)
+    if shown == "ko":
+        from grader.engine.spec import load_spec
+        title = load_spec(exercise).title("ko")
+
+    @click.command(name=exercise, help=say(shown, "help_exercise", exercise=exercise),
+                   short_help=say(shown, "short_exercise", exercise=exercise, title=title))
     @click.argument("functions", nargs=-1)
     @click.option("--submission", "submission", type=click.Path(), default=None,
                   help=f"A .py file, a notebook, or a folder holding {exercise}.py "
                        f"(default: ./{exercise}.py if present, else ./exercises).")
     @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
-    @click.option("--lang", type=LANGS, default="en", show_default=True, help="Language of the feedback.")
+    @click.option("--lang", type=LANGS, default=None, help=LANG_HELP)
     @click.option("--seed", type=int, default=None, help="Seed of the generated inputs (default: fixed).")
     @click.option("--bank", "bank_file", type=click.Path(dir_okay=False), default=None,
                   help="Grade against this frozen case bank instead of the reference solutions "
@@ -126,15 +162,16 @@ def _exercise_command(exercise: str, title: str) -> click.Command:
         from grader.engine import report
         from grader.engine.runner import DEFAULT_SEED, grade
         from grader.engine.spec import load_spec
+        lang = default_lang(lang)
         spec = load_spec(exercise)
         known = [f.name for f in spec.functions]
         unknown = [f for f in functions if f not in known]
         if unknown:
-            raise UsageError(f"{exercise} has no function {unknown[0]!r} (its functions: {', '.join(known)})")
+            raise UsageError(say(lang, "no_function", exercise=exercise, name=unknown[0], known=", ".join(known)))
         path = Path(submission) if submission else _default_submission(exercise)
         if not path.exists():
-            raise UsageError(f"{path}: not found (run in the project folder, or pass --submission PATH)")
-        path = _check_submission(path, exercise)
+            raise UsageError(say(lang, "not_found", path=path))
+        path = _check_submission(path, exercise, lang)
         source = expected.for_exercise(spec.name, bank_file=bank_file, seed=seed)
         book = source.casebook(spec, DEFAULT_SEED if seed is None else seed) if source.kind == "bank" else None
         result = grade(spec, path, casebook=book, seed=DEFAULT_SEED if seed is None else seed,
@@ -161,13 +198,37 @@ def main():
 
 
 @main.command(name="list")
-@click.option("--lang", type=LANGS, default="en", show_default=True)
+@click.option("--lang", type=LANGS, default=None, help=LANG_HELP)
 def list_exercises(lang):
     """List the exercises with their functions and points."""
     from grader.engine.spec import all_specs
+    lang = default_lang(lang)
     for spec in all_specs():
         aliases = f" ({', '.join(spec.aliases)})" if spec.aliases else ""
-        click.echo(f"{spec.name}{aliases}: {spec.title(lang)} — {spec.max_score:g} points")
+        click.echo(f"{spec.name}{aliases}: {spec.title(lang)} — {say(lang, 'points', points=spec.max_score)}")
         for f in spec.functions:
             click.echo(f"    {f.name:<24} {f.points:g}")
 
+
+MAIN_HELP_KO = """EURON CNN 실습을 채점하고(euron-grade exerciseN), 퀴즈를 만들고, 반 전체를 채점합니다.
+
+    \b
+    euron-grade list                 실습과 배점
+    euron-grade exerciseN            여기 있는 exercises/exerciseN.py 채점
+    euron-grade exerciseN --json     같은 채점을 JSON으로
+    """
+
+
+def _localized_help(command: click.Command, ko: str) -> None:
+    """Korean help for ``command`` when the default language is Korean (read when help is shown)."""
+    english = command.help
+
+    def get_help(ctx, formatter, _original=command.format_help_text):
+        command.help = ko if default_lang(None) == "ko" else english
+        _original(ctx, formatter)
+
+    command.format_help_text = get_help
+
+
+_localized_help(main, MAIN_HELP_KO)
+_localized_help(list_exercises, SAY["ko"]["help_list"])

@@ -123,23 +123,37 @@ class CheckReport:
                 f'<pre style="white-space:pre-wrap">{html.escape(self.text())}</pre></div>')
 
 
-def check(*functions, lang: str = "ko", exercise: str | None = None) -> CheckReport:
-    """Grade ``functions`` (defined in this notebook or script) as ``euron-grade`` would."""
+CHECK_ERRORS = {
+    "en": {"no_function": "check(function): name the function to check, e.g. check(f) for a function f defined above",
+           "unknown": "{name} is not a function of any exercise (see euron-grade list)",
+           "not_of": "{names}: not functions of {exercise}"},
+    "ko": {"no_function": "check(함수): 확인할 함수를 주세요. 예를 들어 위에서 정의한 함수 f라면 check(f)입니다",
+           "unknown": "{name:@은/는} 어느 실습의 함수도 아닙니다(euron-grade list 참고)",
+           "not_of": "{names}: {exercise}의 함수가 아닙니다"},
+}
+
+
+def check(*functions, lang: str | None = None, exercise: str | None = None) -> CheckReport:
+    """Grade ``functions`` (defined in this notebook or script) as ``euron-grade`` would,
+    in ``lang`` (default: the environment's, else Korean; see grader.korean.default_lang)."""
+    from grader.korean import default_lang, kformat
+    lang = default_lang(lang)
+    said = CHECK_ERRORS.get(lang, CHECK_ERRORS["en"])
     from grader import expected
     from grader.engine.runner import DEFAULT_SEED, grade
     from grader.engine.spec import load_spec
     from grader.sandbox import Zygote
     if not functions:
-        raise TypeError("check(function): name the function to check, e.g. check(f) for a function f defined above")
+        raise TypeError(said["no_function"])
     names = [getattr(fn, "__name__", str(fn)) for fn in functions]
     try:
         exercise = exercise or expected.FUNCTIONS[names[0]].exercise
     except KeyError:
-        raise GraderError(f"{names[0]} is not a function of any exercise (see euron-grade list)") from None
+        raise GraderError(kformat(said["unknown"], name=names[0])) from None
     spec = load_spec(exercise)
     spec = dataclasses.replace(spec, functions=tuple(f for f in spec.functions if f.name in names))
     if not spec.functions:
-        raise GraderError(f"{', '.join(names)}: not functions of {exercise}")
+        raise GraderError(kformat(said["not_of"], names=", ".join(names), exercise=exercise))
     source = expected.for_exercise(exercise)
     book = source.casebook(spec, DEFAULT_SEED) if source.kind == "bank" else None
     folder = _stage(_source(functions), exercise)

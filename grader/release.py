@@ -159,7 +159,7 @@ def student_readme(specs, catalogs: dict) -> str:
 이 폴더에는 실습 뼈대 코드(`exercises/`), 채점기(`euron-grade`), 공개 케이스 뱅크, 실습마다 하나씩인
 노트북(`notebooks/`)이 들어 있습니다. 정답 코드는 들어 있지 않습니다.
 
-| 실습 | 주제 | 함수 (배점) | 공개 사례 수 |
+| 실습 | 주제 | 함수(배점) | 공개 사례 수 |
 |---|---|---|---|
 {rows}
 
@@ -175,7 +175,8 @@ Colab이나 Jupyter에서는 노트북 첫 셀(`%pip install ...`)을 실행하�
 **풀기와 확인**: `exercises/exerciseN.py`의 함수를 채우고 이 폴더에서 `euron-grade {first}`를 실행하거나,
 `notebooks/exerciseN.ipynb`에서 함수 셀을 채운 뒤 바로 아래의 확인 셀
 (`from grader.notebook import check; check(함수)`)을 실행하세요. `euron-grade list`는 실습과 배점을
-보여 줍니다. `--lang ko`를 붙이면 피드백이 한국어로 나옵니다.
+보여 줍니다. 피드백은 기본으로 한국어입니다. 영어로 보려면 `--lang en`을 붙이세요(환경 변수 `LANG`이
+`en`으로 시작해도 영어로 나옵니다).
 
 **공개 검사와 최종 채점**: 여기서의 확인은 공개 케이스 뱅크(강의 예제, 엣지 케이스, 미리 생성한 입력)만
 사용합니다. 최종 채점에서는 여러분이 보지 못한 생성 입력이 더해지므로, 공개 사례를 모두 통과해도
@@ -196,6 +197,7 @@ notebook's first cell (`%pip install ...`).
 **Work and check**: fill in `exercises/exerciseN.py` and run `euron-grade {first}` here, or fill in the
 function cells of `notebooks/exerciseN.ipynb` and run the check cell below each
 (`from grader.notebook import check; check(function)`). `euron-grade list` lists the exercises.
+Feedback is in Korean by default; add `--lang en` (or have `LANG` start with `en`) for English.
 
 **Public checks and final grading**: checks here use the public case bank only (the lecture's examples,
 edge cases and pre-generated inputs). Final grading adds generated inputs you have not seen, so passing
@@ -215,10 +217,18 @@ ignored) as your instructor says.
               help="Seed of the bank's generated cases (keep the course seed for final grading).")
 @click.option("--wheel/--no-wheel", default=True, show_default=True, help="Also build dist/*.whl.")
 @click.option("--notebooks/--no-notebooks", default=True, show_default=True)
-def release(out, exercises, seed, wheel, notebooks):
+@click.option("--lang", type=click.Choice(["en", "ko"]), default=None,
+              help="Language of the messages (default: LC_ALL/LC_MESSAGES/LANG, else ko).")
+def release(out, exercises, seed, wheel, notebooks, lang):
     """Write a student pack: stubs, the grader without solutions, a public case bank, notebooks."""
+    from grader.korean import default_lang
+    lang = default_lang(lang)
     names = [e.strip() for e in exercises.split(",") if e.strip()] if exercises else None
     made = build_pack(out, names, seed=seed, wheel=wheel, notebooks=notebooks)
     total = sum(sum(c.values()) for c in made["cases"].values())
-    click.echo(f"{out}: student pack of {', '.join(made['exercises'])} ({total} public cases, seed {seed}); "
-               f"students: pip install {out} (or {out}/dist/{WHEEL} offline)")
+    if lang == "ko":
+        click.echo(f"{out}: {', '.join(made['exercises'])}의 학생용 패키지를 만들었습니다(공개 사례 {total}개, "
+                   f"시드 {seed}). 학생 설치: pip install {out} (오프라인: {out}/dist/{WHEEL})")
+    else:
+        click.echo(f"{out}: student pack of {', '.join(made['exercises'])} ({total} public cases, seed {seed}); "
+                   f"students: pip install {out} (or {out}/dist/{WHEEL} offline)")

@@ -50,7 +50,10 @@ def install(pack: Path, env: Path) -> Path:
     return python
 
 
-def clean_env() -> dict:
-    """The environment for processes of the pack's venv: no PYTHONPATH into the project."""
+def clean_env(lang: str = "en") -> dict:
+    """The environment for processes of the pack's venv: no PYTHONPATH into the project;
+    ``lang`` the default language of its commands (the tests read English unless they pass
+    --lang ko; ``lang="ko"``: a Korean locale, as a student's)."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    env["LC_ALL"] = "en_US.UTF-8" if lang == "en" else "ko_KR.UTF-8"
     return env

@@ -25,6 +25,15 @@ from grader.batch.cli import batch
 from grader.engine.results import without_timings
 from grader.batch.store import Store
 
+
+ENGLISH = {"LC_ALL": "en_US.UTF-8"}   # for module-scoped runs, made before _english applies
+
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch):
+    """These tests read English output: the default language comes from the environment (else Korean)."""
+    monkeypatch.setenv("LC_ALL", "en_US.UTF-8")
+
 ROOT = os.geteuid() == 0
 FIX = Path(__file__).parent / "fixtures" / "submissions"
 MANIFEST = {e["path"]: e for e in yaml.safe_load((Path(__file__).parent / "corpus_manifest.yaml").read_text())["submissions"]}
@@ -126,7 +135,7 @@ def graded_class(tmp_path_factory):
     tempfile.tempdir, os.environ["TMPDIR"] = str(private_tmp), str(private_tmp)
     started = time.monotonic()
     try:
-        result = CliRunner().invoke(batch, [str(tmp / "class"), "--out", str(out), "--jobs", "2",
+        result = CliRunner(env=ENGLISH).invoke(batch, [str(tmp / "class"), "--out", str(out), "--jobs", "2",
                                             "--exercises", "exercise1,exercise2"])
     finally:
         tempfile.tempdir = saved[0]
@@ -207,7 +216,7 @@ def test_results_do_not_depend_on_the_class(graded_class, tmp_path):
     for student in ("alice", "buggy_cos_ceil", "hostile_os_exit"):
         alone = tmp_path / student
         shutil.copytree(tmp / "class" / student, alone / "class" / student)
-        r = CliRunner().invoke(batch, [str(alone / "class"), "--out", str(alone / "out"), "--jobs", "1",
+        r = CliRunner(env=ENGLISH).invoke(batch, [str(alone / "class"), "--out", str(alone / "out"), "--jobs", "1",
                                        "--exercises", "exercise1,exercise2"])
         assert r.exit_code == 0, r.output
         with Store(alone / "out") as store:
@@ -291,10 +300,10 @@ def test_kill_9_then_resume_equals_an_uninterrupted_run(tmp_path):
 def test_resume_regrades_a_changed_submission_only(tmp_path):
     _quick_class(tmp_path / "class", n=4)
     args = [str(tmp_path / "class"), "--out", str(tmp_path / "out"), "--exercises", "exercise1", "--jobs", "2"]
-    assert CliRunner().invoke(batch, args).exit_code == 0
+    assert CliRunner(env=ENGLISH).invoke(batch, args).exit_code == 0
     (tmp_path / "class" / "s00" / "exercise1.py").write_text(
         (FIX / "buggy" / "cos_ceil" / "exercise1.py").read_text())
-    r = CliRunner().invoke(batch, args + ["--resume"])
+    r = CliRunner(env=ENGLISH).invoke(batch, args + ["--resume"])
     assert r.exit_code == 0, r.output
     with_ex1 = sum(1 for p in (tmp_path / "class").glob("*/exercise1.py"))
     assert with_ex1 >= 2
@@ -310,7 +319,7 @@ def test_resume_regrades_a_changed_submission_only(tmp_path):
     (lambda p: (p / "empty").mkdir() or p / "empty", "no submissions found"),
 ])
 def test_usage_errors_are_one_line_exit_2(tmp_path, setup, message):
-    r = CliRunner().invoke(batch, [str(setup(tmp_path)), "--out", str(tmp_path / "out")])
+    r = CliRunner(env=ENGLISH).invoke(batch, [str(setup(tmp_path)), "--out", str(tmp_path / "out")])
     assert r.exit_code == 2
     assert message in r.output and "Traceback" not in r.output
     assert len(r.output.strip().splitlines()) == 1
@@ -327,7 +336,7 @@ def test_bad_inputs_are_listed_and_the_run_goes_on(tmp_path):
     roster = tmp_path / "roster.csv"
     roster.write_text("id,name,email\nalice,Alice Kim,alice@example.org\nbad row\n"
                       "zoe,Zoe 김,zoe@example.org\n,No Id,x@example.org\n", encoding="utf-8")
-    r = CliRunner().invoke(batch, [str(cls), "--out", str(tmp_path / "out"), "--exercises", "exercise1",
+    r = CliRunner(env=ENGLISH).invoke(batch, [str(cls), "--out", str(tmp_path / "out"), "--exercises", "exercise1",
                                    "--roster", str(roster)])
     assert r.exit_code == 1, r.output          # some submissions could not be graded: listed
     listed = r.output.split("Not graded (3):", 1)[1]
@@ -353,7 +362,7 @@ def test_notebook_submission_is_graded(tmp_path):
     nb.cells = [nbformat.v4.new_markdown_cell("# My work"), nbformat.v4.new_code_cell("!pip install nothing\n%matplotlib inline"),
                 nbformat.v4.new_code_cell(source), nbformat.v4.new_code_cell("print(conv_output_size(32, 7))\nimport os\nos._exit(1)")]
     (cls / "nbstudent.ipynb").write_text(nbformat.writes(nb))
-    r = CliRunner().invoke(batch, [str(cls), "--out", str(tmp_path / "out"), "--exercises", "exercise1"])
+    r = CliRunner(env=ENGLISH).invoke(batch, [str(cls), "--out", str(tmp_path / "out"), "--exercises", "exercise1"])
     assert r.exit_code == 0, r.output
     assert read_grades(tmp_path / "out")["nbstudent"]["total"] == "10"
     assert "taken from the notebook" in (tmp_path / "out" / "feedback" / "nbstudent.md").read_text()
@@ -365,7 +374,7 @@ def test_whole_class_zip(tmp_path):
         for name, folder in (("alice", "correct/loops"), ("bob", "buggy/cos_ceil")):
             zf.write(FIX / folder / "exercise1.py", f"course/{name}/exercise1.py")
         zf.writestr("course/evil.zip", b"garbage")
-    r = CliRunner().invoke(batch, [str(tmp_path / "class.zip"), "--out", str(tmp_path / "out"),
+    r = CliRunner(env=ENGLISH).invoke(batch, [str(tmp_path / "class.zip"), "--out", str(tmp_path / "out"),
                                    "--exercises", "exercise1"])
     assert r.exit_code == 1 and "  evil: " in r.output, r.output
     grades = read_grades(tmp_path / "out")
@@ -388,7 +397,7 @@ def test_ctrl_c_saves_what_is_graded_and_says_how_to_resume(tmp_path):
     assert "run the same command with --resume" in stderr.decode() and b"Traceback" not in stderr
     saved = _rows(tmp_path / "out")
     assert saved >= 2
-    r = CliRunner().invoke(batch, [str(tmp_path / "class"), "--out", str(tmp_path / "out"), *args, "--resume"])
+    r = CliRunner(env=ENGLISH).invoke(batch, [str(tmp_path / "class"), "--out", str(tmp_path / "out"), *args, "--resume"])
     assert r.exit_code == 0 and f"{saved} already in the store" in r.output
 
 

@@ -15,6 +15,12 @@ from grader.batch import gradebook, similarity
 from grader.batch.cli import batch
 from test_batch import FIX
 
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch):
+    """These tests read English output: the default language comes from the environment (else Korean)."""
+    monkeypatch.setenv("LC_ALL", "en_US.UTF-8")
+
 HOSTILE_PRINT = textwrap.dedent('''
     print("```\\n## ✅ `conv_output_size` — 4/4\\n**Score: 10 / 10**\\n<script>alert(1)</script>\\n~~~~")
     print("````` *forged* _x_ [link](http://e.org) <img src=x onerror=alert(2)>")
@@ -36,7 +42,7 @@ def hostile_run(tmp_path_factory):
     roster = tmp / "roster.csv"
     roster.write_text("id,name,email\nprinter,+SUM(A1:A9),p@x.org\n=HYPERLINK(evil),-2+3,e@x.org\n"
                       "<script>alert(3)</script>,**Bold** # name,s@x.org\n", encoding="utf-8")
-    r = CliRunner().invoke(batch, [str(cls), "--out", str(tmp / "out"), "--exercises", "exercise1", "--jobs", "2",
+    r = CliRunner(env={"LC_ALL": "en_US.UTF-8"}).invoke(batch, [str(cls), "--out", str(tmp / "out"), "--exercises", "exercise1", "--jobs", "2",
                                    "--roster", str(roster), "--lms", "canvas", "--lms", "moodle"])
     assert r.exit_code == 0, r.output
     return tmp / "out"

@@ -249,7 +249,7 @@ def test_a_tuple_item_is_named_in_the_feedback(graded):
 # ------------------------------------------------------------- commands ---
 
 def _run(*args, cwd=ROOT, timeout=300):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LC_ALL": "en_US.UTF-8"}   # English unless --lang ko
     return subprocess.run([sys.executable, "-m", "grader", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=timeout)
 

@@ -85,10 +85,22 @@ def test_list_shows_points():
     (["exercise2", "--lang", "fr"], "Invalid value for '--lang'"),
 ])
 def test_usage_errors_exit_2_in_one_line(args, fragment):
-    result = CliRunner().invoke(main, args)
+    result = CliRunner(env={"LC_ALL": "en_US.UTF-8"}).invoke(main, args)
     assert result.exit_code == 2
     assert fragment in result.output
     assert "Traceback" not in result.output
+
+
+def test_one_default_language_for_list_and_errors():
+    """--lang, else LC_ALL/LC_MESSAGES/LANG, else Korean (grader.korean.default_lang)."""
+    for env, want in (({"LC_ALL": "", "LC_MESSAGES": "", "LANG": ""}, "점"), ({"LC_ALL": "", "LANG": "C.UTF-8"}, "점"),
+                      ({"LC_ALL": "", "LANG": "ko_KR.UTF-8"}, "점"), ({"LC_ALL": "en_US.UTF-8"}, " points")):
+        result = CliRunner(env=env).invoke(main, ["list"])
+        assert result.exit_code == 0 and want in result.output.splitlines()[0], (env, result.output)
+    result = CliRunner(env={"LC_ALL": "en_US.UTF-8"}).invoke(main, ["list", "--lang", "ko"])
+    assert "10점" in result.output and "points" not in result.output
+    result = CliRunner(env={"LC_ALL": "", "LANG": ""}).invoke(main, ["exercise9"])
+    assert result.exit_code == 2 and "알 수 없는 실습이나 명령 exercise9가" in result.output
 
 
 def test_broken_spec_is_one_line_naming_file_and_key(tmp_path, monkeypatch):

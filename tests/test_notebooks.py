@@ -43,7 +43,7 @@ def verdict(result: dict) -> tuple:
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(HERE.parent))
+    env = dict(os.environ, PYTHONPATH=str(HERE.parent), LC_ALL="en_US.UTF-8")   # English unless --lang ko
     return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True, env=env,
                           timeout=300, cwd=HERE.parent)
 
@@ -127,7 +127,7 @@ def test_batch_gives_each_notebook_its_twins_verdict_and_notes_once(tmp_path):
         (cls / f"v4{minor}.ipynb").write_text(json.dumps(data))
     shutil.copy(CORPUS / "needs_h5py.ipynb", cls / "h5.ipynb")
     out = tmp_path / "out"
-    r = CliRunner().invoke(batch, [str(cls), "--out", str(out), "--exercises", "exercise1,exercise2,exercise3",
+    r = CliRunner(env={"LC_ALL": "en_US.UTF-8"}).invoke(batch, [str(cls), "--out", str(out), "--exercises", "exercise1,exercise2,exercise3",
                                    "--jobs", "2"])
     assert r.exit_code == 0, r.output
     with Store(out) as store:

@@ -37,9 +37,9 @@ def pack(tmp_path_factory):
     return out, python
 
 
-def run(python: Path, *args, cwd=None, timeout=300) -> subprocess.CompletedProcess:
+def run(python: Path, *args, cwd=None, timeout=300, lang="en") -> subprocess.CompletedProcess:
     return subprocess.run([str(python), *args], capture_output=True, text=True, timeout=timeout,
-                          cwd=cwd, env=pack_env.clean_env())
+                          cwd=cwd, env=pack_env.clean_env(lang))
 
 
 def euron_grade(python: Path, *args, cwd=None) -> subprocess.CompletedProcess:
@@ -357,7 +357,8 @@ def test_notebook_check_cells_in_a_real_kernel(pack, tmp_path):
                                      "global_avg_pool": buggy})):
         filled, executed = tmp_path / f"{kind}.ipynb", tmp_path / f"{kind}-run.ipynb"
         _fill(notebooks / "exercise3.ipynb", sources, filled)
-        done = run(python, "-c", RUN_NOTEBOOK, str(filled), str(notebooks), str(executed), cwd=tmp_path, timeout=600)
+        done = run(python, "-c", RUN_NOTEBOOK, str(filled), str(notebooks), str(executed), cwd=tmp_path, timeout=600,
+                   lang="ko")   # check() speaks the student's language: Korean here
         assert done.returncode == 0, done.stderr[-3000:]
         shown = _check_outputs(executed)
         assert set(shown) == set(names)

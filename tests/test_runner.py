@@ -45,8 +45,8 @@ def test_korean_feedback(tmp_path):
     sub = submission(tmp_path, exercise1=ref("exercise1"), exercise2=flipped)
     result = grade(load_spec("exercise2"), sub, "ko")
     fb = by_name(result)["conv_forward"].feedback
-    assert "예상되는 오개념" in fb and "힌트" in fb
-    assert result.title == "합성곱 (Convolution) 순전파"
+    assert "추정되는 오개념" in fb and "힌트" in fb
+    assert result.title == "합성곱(convolution) 순전파"
 
 
 def test_generated_failure_is_shrunk_to_a_small_input(tmp_path):

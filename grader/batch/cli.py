@@ -9,13 +9,35 @@ from pathlib import Path
 import click
 
 from grader.batch import run as batch_mod
+from grader.korean import default_lang, kformat
+
+#: What the command prints, per language (``--lang``, else the environment; see grader.korean.default_lang).
+SAY = {
+    "en": {"grader_error": "grader error", "warning": "warning: {problem}", "interrupted": "Interrupted: {why}",
+           "graded": "Graded {graded} submission-exercises", "skipped": ", {n} already in the store",
+           "errors": ", {n} grader errors (run again with --resume to retry)",
+           "tail": "; {students} students; {problems} problems (see {summary}).",
+           "protections": "Protections: {names}.", "gradebook": "Gradebook: {path}",
+           "not_graded": "Not graded ({n}):", "resume_force": "--resume and --force do not go together"},
+    "ko": {"grader_error": "채점기 오류", "warning": "경고: {problem}", "interrupted": "중단됨: {why}",
+           "graded": "제출물-실습 {graded}개를 채점했습니다", "skipped": "(결과 저장소에 이미 있던 {n}개 제외)",
+           "errors": ", 채점기 오류 {n}개(--resume으로 다시 실행하면 재시도합니다)",
+           "tail": ". 학생 {students}명, 문제 {problems}건({summary} 참고).",
+           "protections": "격리: {names}.", "gradebook": "성적표: {path}",
+           "not_graded": "채점하지 못한 학생 {n}명:", "resume_force": "--resume과 --force는 함께 쓸 수 없습니다"},
+}
+
+
+def say(lang: str, key: str, **values) -> str:
+    return kformat(SAY.get(lang, SAY["en"])[key], **values)
 
 
 class _Printer:
     """A progress bar (count, rate, ETA) on a terminal; one plain line per job otherwise."""
 
-    def __init__(self, stream=None) -> None:
+    def __init__(self, stream=None, lang: str = "en") -> None:
         self.stream = stream or sys.stderr
+        self.lang = lang
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
         self.started = time.monotonic()
 
@@ -30,7 +52,7 @@ class _Printer:
                     f"{rate:.1f}/s  ETA {int(eta) // 60}:{int(eta) % 60:02d}  ")
             self.stream.write(line + ("\n" if p.done == p.total else ""))
         else:
-            what = "grader error" if p.status == "error" else f"{p.score:g}/{p.max_score:g}"
+            what = say(self.lang, "grader_error") if p.status == "error" else f"{p.score:g}/{p.max_score:g}"
             self.stream.write(f"{p.done}/{p.total} {p.student} {p.exercise}: {what}\n")
         self.stream.flush()
 
@@ -56,7 +78,9 @@ def _exercise_list(value: str | None) -> list[str] | None:
               help="Also write that LMS's grade-import CSV (grades-canvas.csv, grades-moodle.csv); repeatable.")
 @click.option("--seed", type=int, default=batch_mod.DEFAULT_SEED, show_default=True,
               help="Seed of the generated inputs (every student gets the same ones).")
-@click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True)
+@click.option("--lang", type=click.Choice(["en", "ko"]), default=None,
+              help="Language of the feedback, summaries and messages (default: LC_ALL/LC_MESSAGES/LANG, "
+                   "else ko).")
 @click.option("--scheduler", default=None, help="tcp://HOST:PORT of a Dask scheduler to grade on.")
 def batch(submissions, out, roster, exercises, jobs, resume, force, lms, seed, lang, scheduler):
     """Grade a class: SUBMISSIONS holds one folder or .zip per student (or is a .zip of the class).
@@ -69,27 +93,31 @@ def batch(submissions, out, roster, exercises, jobs, resume, force, lms, seed, l
 
     Exit codes: 0 every submission graded, 1 some could not be (listed), 2 usage.
     """
+    lang = default_lang(lang)
     if resume and force:
-        raise click.UsageError("--resume and --force do not go together")
+        raise click.UsageError(say(lang, "resume_force"))
     opts = batch_mod.Options(submissions=submissions, out=out, exercises=_exercise_list(exercises),
                              roster=roster, jobs=jobs, resume=resume, force=force, lms=tuple(lms), seed=seed, lang=lang,
                              scheduler=scheduler)
     try:
-        summary = batch_mod.run(opts, progress=_Printer())
+        summary = batch_mod.run(opts, progress=_Printer(lang=lang))
     except batch_mod.BatchInterrupted as exc:
-        click.echo(f"Interrupted: {exc}", err=True)
+        click.echo(say(lang, "interrupted", why=exc.text(lang)), err=True)
         sys.exit(130)
+    from grader.batch.gradebook import note_text, problem_text
     for problem in summary.problems:
-        click.echo(f"warning: {problem}", err=True)
-    click.echo(f"Graded {summary.graded} submission-exercises"
-               + (f", {summary.skipped} already in the store" if summary.skipped else "")
-               + (f", {summary.errors} grader errors (run again with --resume to retry)" if summary.errors else "")
-               + f"; {summary.students} students; {len(summary.problems)} problems (see {out / 'summary.md'}).")
+        click.echo(say(lang, "warning", problem=problem_text(problem, lang)), err=True)
+    click.echo(say(lang, "graded", graded=summary.graded)
+               + (say(lang, "skipped", n=summary.skipped) if summary.skipped else "")
+               + (say(lang, "errors", n=summary.errors) if summary.errors else "")
+               + say(lang, "tail", students=summary.students, problems=len(summary.problems),
+                     summary=out / "summary.md"))
     if summary.protections:
-        click.echo("Protections: " + ", ".join(summary.protections) + ".")
-    click.echo(f"Gradebook: {out / 'grades.csv'}")
+        from grader.engine.report import protection_text
+        click.echo(say(lang, "protections", names=", ".join(protection_text(p, lang) for p in summary.protections)))
+    click.echo(say(lang, "gradebook", path=out / "grades.csv"))
     if summary.not_graded:
-        click.echo(f"Not graded ({len(summary.not_graded)}):", err=True)
+        click.echo(say(lang, "not_graded", n=len(summary.not_graded)), err=True)
         for student, why in summary.not_graded:
-            click.echo(f"  {student}: {why}", err=True)
+            click.echo(f"  {student}: {note_text(why, lang)}", err=True)
     sys.exit(summary.exit_code)

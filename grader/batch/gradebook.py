@@ -31,6 +31,7 @@ from pathlib import Path
 from grader.batch.archive import Problem
 from grader.engine.notebook import skipped_notebooks, skipped_once
 from grader.batch.roster import Student, read_roster  # noqa: F401 - Student is part of this module's API
+from grader.korean import kformat
 
 CRASH_CODES = {"timeout": "timed out", "died": "crashed", "memory": "memory limit"}
 #: A student's status in grades.csv.
@@ -45,6 +46,141 @@ STATUSES = {
 NOT_GRADED = ("unreadable", "error")     # exit code 1, listed by the command
 LMS_FORMATS = ("canvas", "moodle")
 POINTS_POSSIBLE = "Points Possible"
+
+#: Every sentence and heading of the feedback files, summary.md, summary.html and
+#: Gradescope's texts, per language; rendered with grader.korean.kformat
+#: (``{field:@이/가}`` chooses the particle from the value). CSV headers and
+#: status codes stay English: they are data that LMSs and scripts read.
+TEXT = {
+    "en": {
+        "feedback_title": "Feedback for {who}", "total": "Total", "could_not_grade": "Could not be graded: {file}: {why}",
+        "nothing_submitted": "{ex}: nothing submitted ({ex}.py not found), 0 points.",
+        "gs_not_submitted": "{ex}.py was not submitted.", "gs_passed": "All checks passed.",
+        "gs_graded": "Graded by euron-grade.",
+        "crash_timeout": "timed out", "crash_died": "crashed", "crash_memory": "memory limit",
+        "not_graded_why": "not graded: {why}", "import_why": "could not be imported: {why}",
+        "kind_grader_error": "the grader failed", "kind_load_error": "the module would not import",
+        "kind_depends": "uses {dep}, which fails",
+        "summary": "Class summary",
+        "students_line": "Students: {n} ({submitted} submitted{absent})",
+        "absent_clause": ", {n} on the roster submitted nothing",
+        "functions_line": "Graded functions: {n}, {points} points in all",
+        "notebooks_line": "Notebooks with skipped cells: {n}", "png_alt": "totals and pass rates",
+        "distribution": "Distribution of totals",
+        "graded_line": "{n} students graded; mean {mean}, median {median} of {max}.", "nobody": "Nobody graded.",
+        "per_exercise": "Scores per exercise",
+        "exercise_head": "| exercise | graded | mean | median | max points | full marks |",
+        "functions": "Functions", "function_head": "| function | passed | failed | pass rate |",
+        "failures": "Failures by kind",
+        "failures_note": "Each failed function once: the misconception recognised, else the kind of the first failure.",
+        "failure_head": "| count | function | kind | |",
+        "crashes": "Crashes, timeouts and modules that would not import", "not_graded": "Not graded",
+        "empty": "Empty submissions", "absent": "No submission", "cells": "Notebook cells not run",
+        "similar": "Near-identical submissions",
+        "similar_note": "Pairs whose normalised code (names, comments, order of functions aside) is near-identical.",
+        "similar_head": "| similarity | student | total | student | total |",
+        "unreadable": "Submissions that could not be read", "ta_notes": "Notes for the TA", "none": "None.",
+        "no_student": "(no student)",
+        # summary.html
+        "html_counts": "{students} students, {graded} graded; {functions} functions, {points} points in all.",
+        "html_pass_rate": "Pass rate per function", "html_crashes": "Crashes and timeouts",
+        "html_failure_head": ("count", "function", "kind"), "html_pair": "{pct} %: {a} ({ta}) and {b} ({tb})",
+        "html_students": "Students", "html_sort": "Click a heading to sort.",
+        "html_student_head": ("student", "name", "status"), "html_total": "total",
+        # summary.png
+        "png_totals": "totals (n={n}, of {max})", "png_students": "students", "png_rate": "pass rate (%)",
+        "png_functions": "functions",
+        **{f"status_{k}": k for k in ("graded", "empty", "unreadable", "absent", "not_on_roster", "error")},
+    },
+    "ko": {
+        "feedback_title": "피드백: {who}", "total": "총점", "could_not_grade": "채점하지 못함: {file}: {why}",
+        "nothing_submitted": "{ex}: 제출하지 않음({ex}.py 없음), 0점.",
+        "gs_not_submitted": "{ex}.py를 제출하지 않았습니다.", "gs_passed": "모든 검사를 통과했습니다.",
+        "gs_graded": "euron-grade로 채점했습니다.",
+        "crash_timeout": "시간 초과", "crash_died": "비정상 종료", "crash_memory": "메모리 제한 초과",
+        "not_graded_why": "채점하지 못함: {why}", "import_why": "불러올 수 없음: {why}",
+        "kind_grader_error": "채점기 오류", "kind_load_error": "모듈을 불러올 수 없음",
+        "kind_depends": "실패하는 {dep:@을/를} 사용함",
+        "summary": "반 전체 요약",
+        "students_line": "학생: {n}명(제출 {submitted}명{absent})",
+        "absent_clause": ", 명단에 있지만 제출하지 않음 {n}명",
+        "functions_line": "채점한 함수: {n}개, 모두 {points}점",
+        "notebooks_line": "건너뛴 셀이 있는 노트북: {n}개", "png_alt": "총점 분포와 함수별 통과율",
+        "distribution": "총점 분포",
+        "graded_line": "채점한 학생 {n}명, {max}점 만점에 평균 {mean}점, 중앙값 {median}점.",
+        "nobody": "채점한 학생이 없습니다.",
+        "per_exercise": "실습별 점수",
+        "exercise_head": "| 실습 | 채점 | 평균 | 중앙값 | 배점 | 만점자 |",
+        "functions": "함수별 결과", "function_head": "| 함수 | 통과 | 실패 | 통과율 |",
+        "failures": "실패 유형별",
+        "failures_note": "실패한 함수마다 한 번씩 셉니다. 오개념을 알아낸 경우 그 오개념, 아니면 첫 실패의 종류입니다.",
+        "failure_head": "| 수 | 함수 | 유형 | |",
+        "crashes": "비정상 종료, 시간 초과, 불러올 수 없는 모듈", "not_graded": "채점하지 못한 학생",
+        "empty": "빈 제출물", "absent": "제출하지 않은 학생", "cells": "실행하지 않은 노트북 셀",
+        "similar": "거의 같은 제출물",
+        "similar_note": "이름, 주석, 함수 순서를 무시하고 정규화한 코드가 거의 같은 쌍입니다.",
+        "similar_head": "| 유사도 | 학생 | 총점 | 학생 | 총점 |",
+        "unreadable": "읽을 수 없는 제출물", "ta_notes": "조교 참고 사항", "none": "없음.",
+        "no_student": "(학생 없음)",
+        "html_counts": "학생 {students}명, 채점 {graded}명; 함수 {functions}개, 모두 {points}점.",
+        "html_pass_rate": "함수별 통과율", "html_crashes": "비정상 종료와 시간 초과",
+        "html_failure_head": ("수", "함수", "유형"), "html_pair": "{pct} %: {a}({ta}), {b}({tb})",
+        "html_students": "학생", "html_sort": "열 제목을 누르면 정렬됩니다.",
+        "html_student_head": ("학번", "이름", "상태"), "html_total": "총점",
+        "png_totals": "총점 (n={n}, {max}점 만점)", "png_students": "학생 수", "png_rate": "통과율 (%)",
+        "png_functions": "함수",
+        "status_graded": "채점함", "status_empty": "빈 제출물", "status_unreadable": "읽을 수 없음",
+        "status_absent": "제출하지 않음", "status_not_on_roster": "명단에 없음", "status_error": "채점기 오류",
+    },
+}
+
+_KO_NOTES = [
+    (re.compile(r"^(.+?) (?:was|were) taken from the notebook (.+)$"),
+     lambda m: kformat("{files:@은/는} 노트북 {nb}에서 가져왔습니다", files=m.group(1).replace(" and ", ", "),
+                       nb=m.group(2))),
+    (re.compile(r"^(.+?): (.+), not from this notebook$"),
+     lambda m: kformat("{nb}: {what}. 이 노트북에서 가져오지 않았습니다", nb=m.group(1),
+                       what=re.sub(r"(\S+) is graded from the (?:file|notebook) (\S+)",
+                                   lambda g: kformat("{t:@은/는} {src}에서 채점함", t=g.group(1), src=g.group(2)),
+                                   m.group(2)))),
+    (re.compile(r"^(.+?) defines none of the graded functions; it was not graded$"),
+     lambda m: kformat("{nb}에는 채점하는 함수가 하나도 없어 채점하지 않았습니다", nb=m.group(1))),
+    (re.compile(r"^is (\d+) bytes, over the limit; not graded$"),
+     lambda m: f"{m.group(1)}바이트로 크기 제한을 넘어 채점하지 않았습니다"),
+    (re.compile(r"^is a symbolic link; links are not followed, not graded$"),
+     lambda m: "심볼릭 링크라서 따라가지 않고 채점하지 않았습니다"),
+    (re.compile(r"^ignored: not a folder, a \.zip or a notebook$"), lambda m: "무시함: 폴더, .zip, 노트북이 아님"),
+    (re.compile(r"^ignored: not in a student's folder$"), lambda m: "무시함: 학생 폴더 밖에 있음"),
+    (re.compile(r"^not a valid zip file \(corrupt or truncated\)$"), lambda m: "올바른 zip 파일이 아님(손상되었거나 잘림)"),
+    (re.compile(r"^not on the roster \(graded anyway\)$"), lambda m: "명단에 없음(그래도 채점함)"),
+    (re.compile(r"^the submission could not be read \(see the summary\)$"), lambda m: "제출물을 읽을 수 없음(요약 참고)"),
+    (re.compile(r"^the grader failed on every exercise \(run again with --resume\)$"),
+     lambda m: "모든 실습에서 채점기가 실패함(--resume으로 다시 실행하세요)"),
+    (re.compile(r"^more than (\d+) files; the rest were ignored$"), lambda m: f"파일이 {m.group(1)}개를 넘어 나머지는 무시함"),
+]
+
+
+def say(lang: str, key: str, **values) -> str:
+    """One text of :data:`TEXT` in ``lang`` (English for an unknown language)."""
+    table = TEXT.get(lang, TEXT["en"])
+    return kformat(table.get(key, TEXT["en"][key]), **values)
+
+
+def note_text(note, lang: str) -> str:
+    """A note or problem message of the archive reader (English data) in ``lang``:
+    the known ones in Korean words, the rest as they are."""
+    note = str(note)
+    if lang != "ko":
+        return note
+    for pattern, render in _KO_NOTES:
+        m = pattern.match(note)
+        if m:
+            return render(m)
+    return note
+
+
+def problem_text(problem: Problem, lang: str) -> str:
+    return f"{problem.path}: {note_text(problem.message, lang)}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,6 +215,7 @@ class ClassResults:
     why: dict[str, str] = dataclasses.field(default_factory=dict)          # student -> why not graded
     sources: dict[str, dict[str, bytes]] = dataclasses.field(default_factory=dict)  # for similarity
     specs: dict = dataclasses.field(default_factory=dict, repr=False)    # exercise -> Spec or None (cache)
+    lang: str = "en"                                                       # of every text written
 
     @property
     def exercises(self) -> list[str]:
@@ -265,20 +402,23 @@ def md_text(text) -> str:
 
 def feedback_markdown(results: ClassResults, st: Student) -> str:
     """The student's feedback file: each exercise's report, what was missing,
-    and what could not be read."""
+    and what could not be read (in ``results.lang``)."""
+    lang = results.lang
     max_total = sum(c.points for c in results.columns)
     who = f"{st.id} ({st.name})" if st.name else st.id
-    lines = [f"# Feedback for {md_text(who)}", "", f"**Total: {points(total(results, st.id))} / {points(max_total)}**", ""]
+    lines = [f"# {say(lang, 'feedback_title', who=md_text(who))}", "",
+             f"**{say(lang, 'total')}: {points(total(results, st.id))} / {points(max_total)}**", ""]
     for problem in (p for p in results.problems if p.student == st.id):
-        lines.append(f"- Could not be graded: {md_text(os.path.basename(problem.path))}: {md_text(problem.message)}")
+        lines.append("- " + say(lang, "could_not_grade", file=md_text(os.path.basename(problem.path)),
+                                why=md_text(note_text(problem.message, lang))))
     for note in results.notes.get(st.id, []):
-        lines.append(f"- {md_text(note)}")
-    for line in skipped_once([r for ex in results.exercises if (r := results.results.get((st.id, ex)))]):
+        lines.append(f"- {md_text(note_text(note, lang))}")
+    for line in skipped_once([r for ex in results.exercises if (r := results.results.get((st.id, ex)))], lang):
         indent, _, text = line.partition("- ")
         lines.append(f"{indent}- {md_text(text)}")
     missing = [ex for ex in results.exercises if (st.id, ex) not in results.results]
     for ex in missing:
-        lines.append(f"- {ex}: nothing submitted ({ex}.py not found), 0 points.")
+        lines.append("- " + say(lang, "nothing_submitted", ex=ex))
     if lines[-1] != "":
         lines.append("")
     for ex in results.exercises:
@@ -335,20 +475,21 @@ def gradescope_json(results: ClassResults, st: Student) -> str:
         fr = got.get(c.title)
         if fr is None:
             tests.append({"name": c.title, "score": 0.0, "max_score": c.points, "status": "failed",
-                          "output": f"{c.exercise}.py was not submitted.",
+                          "output": say(results.lang, "gs_not_submitted", ex=c.exercise),
                           "visibility": visibility(results, c.exercise)})
             continue
         if fr.get("groups"):
-            lang = (results.results.get((st.id, c.exercise)) or {}).get("lang", "en")
+            lang = (results.results.get((st.id, c.exercise)) or {}).get("lang", results.lang)
             tests += _group_tests(results, c, fr, lang)
             continue
         tests.append({"name": c.title, "score": float(fr.get("score", 0.0)), "max_score": float(c.points),
                       "status": "passed" if fr.get("passed") else "failed",
-                      "output": fr.get("feedback") or "All checks passed.", "output_format": "text",
+                      "output": fr.get("feedback") or say(results.lang, "gs_passed"), "output_format": "text",
                       "visibility": visibility(results, c.exercise)})
-    problems = [f"{os.path.basename(p.path)}: {p.message}" for p in results.problems if p.student == st.id]
+    problems = [f"{os.path.basename(p.path)}: {note_text(p.message, results.lang)}"
+                for p in results.problems if p.student == st.id]
     doc = {"score": float(total(results, st.id)),
-           "output": "\n".join(problems) if problems else "Graded by euron-grade.",
+           "output": "\n".join(problems) if problems else say(results.lang, "gs_graded"),
            "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
@@ -358,32 +499,32 @@ def gradescope_json(results: ClassResults, st: Student) -> str:
 def _crashes(results: ClassResults) -> list[tuple[str, str, str]]:
     """(student, exercise.function or exercise, why) for crashes, timeouts,
     memory limits and modules that would not import."""
-    found = []
+    found, lang = [], results.lang
     for (student, ex), result in sorted(results.results.items()):
         if result.get("grader_error"):
-            found.append((student, ex, "not graded: " + str(result["grader_error"])[:160]))
+            found.append((student, ex, say(lang, "not_graded_why", why=str(result["grader_error"])[:160])))
             continue
         if result.get("load_error"):
-            found.append((student, ex, "could not be imported: " + result["load_error"].splitlines()[0][:120]))
+            found.append((student, ex, say(lang, "import_why", why=result["load_error"].splitlines()[0][:120])))
             continue
         for fr in result.get("functions", []):
             code = (fr.get("failure") or {}).get("code")
             if code in CRASH_CODES:
-                found.append((student, f"{ex}.{fr['name']}", CRASH_CODES[code]))
+                found.append((student, f"{ex}.{fr['name']}", say(lang, f"crash_{code}")))
     return found
 
 
-def failure_kind(result: dict, fr: dict) -> tuple[str, str]:
+def failure_kind(result: dict, fr: dict, lang: str = "en") -> tuple[str, str]:
     """(kind, words) of a failed function: its misconception key when one was
     recognised, else the failure's code, else why the exercise was not run."""
     if fr.get("misconception"):
         return fr["misconception"], fr.get("misconception_text") or ""
     if result.get("grader_error"):
-        return "grader_error", "the grader failed"
+        return "grader_error", say(lang, "kind_grader_error")
     if result.get("load_error"):
-        return "load_error", "the module would not import"
+        return "load_error", say(lang, "kind_load_error")
     if fr.get("depends_on_failing"):
-        return "depends_on_failing", f"uses {fr['depends_on_failing']}, which fails"
+        return "depends_on_failing", say(lang, "kind_depends", dep=fr["depends_on_failing"])
     code = (fr.get("failure") or {}).get("code")
     return (code, "") if code else ("failed", "")
 
@@ -416,18 +557,18 @@ def class_stats(results: ClassResults) -> ClassStats:
     for (student, ex), result in results.results.items():
         for fr in result.get("functions", []):
             if not fr.get("passed"):
-                kind, text = failure_kind(result, fr)
+                kind, text = failure_kind(result, fr, results.lang)
                 counter[(f"{ex}.{fr['name']}", kind, text)] += 1
     failures = sorted(((n, fn, kind, text) for (fn, kind, text), n in counter.items()),
                       key=lambda t: (-t[0], t[1], t[2]))
-    cells = [(sid, note) for sid in sorted(results.notes) for note in results.notes[sid]
+    cells = [(sid, note_text(note, results.lang)) for sid in sorted(results.notes) for note in results.notes[sid]
              if "skipped" in note or "not run" in note]
     totals = {st.id: total(results, st.id) for st in graded}
     sources = {sid: files for sid, files in results.sources.items() if sid in totals}
     return ClassStats(
         totals=[(st, totals[st.id]) for st in graded], max_total=sum(c.points for c in results.columns),
         pass_rates=rates, failures=failures, crashes=_crashes(results),
-        not_graded=[(st, results.why.get(st.id, STATUSES.get(st.status, st.status)))
+        not_graded=[(st, note_text(results.why.get(st.id, STATUSES.get(st.status, st.status)), results.lang))
                     for st in results.students if st.status in NOT_GRADED],
         empty=[st for st in results.students if st.status == "empty"],
         absent=[st for st in results.students if st.status == "absent"],
@@ -462,25 +603,29 @@ def summary_markdown(results: ClassResults, png_name: str | None = "summary.png"
     rates, every kind of failure, who could not be graded and why, empty
     submissions, notebook cells not run, near-identical submissions, notes."""
     stats = stats or class_stats(results)
+    lang = results.lang
+
+    def t(key: str, **values) -> str:
+        return say(lang, key, **values)
+
     submitted = [s for s in results.students if s.submitted]
-    lines = ["# Class summary", "",
-             f"- Students: {len(results.students)} ({len(submitted)} submitted"
-             + (f", {len(stats.absent)} on the roster submitted nothing" if any(s.on_roster for s in results.students)
-                else "") + ")",
-             f"- Graded functions: {len(results.columns)}, {points(stats.max_total)} points in all",
-             f"- Notebooks with skipped cells: {len(skipped_notebooks(results.results))}",
+    absent = (t("absent_clause", n=len(stats.absent)) if any(s.on_roster for s in results.students) else "")
+    lines = [f"# {t('summary')}", "",
+             "- " + t("students_line", n=len(results.students), submitted=len(submitted), absent=absent),
+             "- " + t("functions_line", n=len(results.columns), points=points(stats.max_total)),
+             "- " + t("notebooks_line", n=len(skipped_notebooks(results.results))),
              ""]
     if png_name:
-        lines += [f"![totals and pass rates]({png_name})", ""]
-    lines += ["## Distribution of totals", ""]
-    values = [t for _, t in stats.totals]
+        lines += [f"![{t('png_alt')}]({png_name})", ""]
+    lines += [f"## {t('distribution')}", ""]
+    values = [v for _, v in stats.totals]
     if values:
-        lines += [f"{len(values)} students graded; mean {statistics.fmean(values):.2f}, median "
-                  f"{statistics.median(values):g} of {points(stats.max_total)}.", "", "```",
+        lines += [t("graded_line", n=len(values), mean=f"{statistics.fmean(values):.2f}",
+                    median=f"{statistics.median(values):g}", max=points(stats.max_total)), "", "```",
                   *_histogram_text(values, stats.max_total, 10), "```", ""]
     else:
-        lines += ["Nobody graded.", ""]
-    lines += ["## Scores per exercise", "", "| exercise | graded | mean | median | max points | full marks |",
+        lines += [t("nobody"), ""]
+    lines += [f"## {t('per_exercise')}", "", t("exercise_head"),
               "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for ex in results.exercises:
         scores, mx = _exercise_scores(results, ex)
@@ -494,40 +639,52 @@ def summary_markdown(results: ClassResults, png_name: str | None = "summary.png"
         scores, mx = _exercise_scores(results, ex)
         if scores:
             lines += [f"{ex}:", "", "```", *_histogram_text(scores, mx), "```", ""]
-    lines += ["## Functions", "", "| function | passed | failed | pass rate |", "| --- | ---: | ---: | ---: |"]
+    lines += [f"## {t('functions')}", "", t("function_head"), "| --- | ---: | ---: | ---: |"]
     for c, passed, n in stats.pass_rates:
         lines.append(f"| {c.title} | {passed} | {n - passed} | {_pct(passed, n)} |")
-    lines += ["", "## Failures by kind", "",
-              "Each failed function once: the misconception recognised, else the kind of the first failure.", ""]
+    lines += ["", f"## {t('failures')}", "", t("failures_note"), ""]
+    none = t("none")
     if stats.failures:
-        lines += ["| count | function | kind | |", "| ---: | --- | --- | --- |"]
+        lines += [t("failure_head"), "| ---: | --- | --- | --- |"]
         lines += [f"| {n} | {fn} | `{kind}` | {md_text(text)} |" for n, fn, kind, text in stats.failures]
     else:
-        lines.append("None.")
-    lines += ["", "## Crashes, timeouts and modules that would not import", ""]
-    lines += [f"- {md_text(s)}: {what}: {md_text(why)}" for s, what, why in stats.crashes] or ["None."]
-    lines += ["", "## Not graded", ""]
-    lines += [f"- {md_text(st.id)}: {md_text(why)}" for st, why in stats.not_graded] or ["None."]
-    lines += ["", "## Empty submissions", ""]
-    lines += [f"- {md_text(st.id)}" for st in stats.empty] or ["None."]
-    lines += ["", "## No submission", ""]
-    lines += [f"- {md_text(s.id)}" + (f" ({md_text(s.name)})" if s.name else "") for s in stats.absent] or ["None."]
-    lines += ["", "## Notebook cells not run", ""]
-    lines += [f"- {md_text(sid)}: {md_text(note)}" for sid, note in stats.cells] or ["None."]
-    lines += ["", "## Near-identical submissions", "",
-              "Pairs whose normalised code (names, comments, order of functions aside) is near-identical.", ""]
+        lines.append(none)
+    lines += ["", f"## {t('crashes')}", ""]
+    lines += [f"- {md_text(s)}: {what}: {md_text(why)}" for s, what, why in stats.crashes] or [none]
+    lines += ["", f"## {t('not_graded')}", ""]
+    lines += [f"- {md_text(st.id)}: {md_text(why)}" for st, why in stats.not_graded] or [none]
+    lines += ["", f"## {t('empty')}", ""]
+    lines += [f"- {md_text(st.id)}" for st in stats.empty] or [none]
+    lines += ["", f"## {t('absent')}", ""]
+    lines += [f"- {md_text(s.id)}" + (f" ({md_text(s.name)})" if s.name else "") for s in stats.absent] or [none]
+    lines += ["", f"## {t('cells')}", ""]
+    lines += [f"- {md_text(sid)}: {md_text(note)}" for sid, note in stats.cells] or [none]
+    lines += ["", f"## {t('similar')}", "", t("similar_note"), ""]
     if stats.similar:
-        scores = {st.id: t for st, t in stats.totals}
-        lines += ["| similarity | student | total | student | total |", "| ---: | --- | ---: | --- | ---: |"]
+        scores = {st.id: v for st, v in stats.totals}
+        lines += [t("similar_head"), "| ---: | --- | ---: | --- | ---: |"]
         lines += [f"| {100 * sc:.0f} % | {md_text(a)} | {points(scores.get(a, 0))} | {md_text(b)} | "
                   f"{points(scores.get(b, 0))} |" for a, b, sc in stats.similar]
     else:
-        lines.append("None.")
-    lines += ["", "## Submissions that could not be read", ""]
-    lines += [f"- {md_text(p.student or '(no student)')}: {md_text(p)}" for p in results.problems] or ["None."]
-    lines += ["", "## Notes for the TA", ""]
-    lines += [f"- {md_text(p)}" for p in results.ta_notes] or ["None."]
+        lines.append(none)
+    lines += ["", f"## {t('unreadable')}", ""]
+    lines += [f"- {md_text(p.student or t('no_student'))}: {md_text(problem_text(p, lang))}"
+              for p in results.problems] or [none]
+    lines += ["", f"## {t('ta_notes')}", ""]
+    lines += [f"- {md_text(problem_text(p, lang))}" for p in results.ta_notes] or [none]
     return "\n".join(lines) + "\n"
+
+
+def hangul_font() -> str | None:
+    """The name of a font matplotlib knows that has Hangul (Nanum, Noto CJK/KR), or None."""
+    try:
+        from matplotlib import font_manager
+    except ImportError:
+        return None
+    for f in font_manager.fontManager.ttflist:
+        if f.name.startswith(("NanumGothic", "NanumBarunGothic", "Noto Sans CJK", "Noto Sans KR", "Malgun")):
+            return f.name
+    return None
 
 
 def summary_png(results: ClassResults, stats: ClassStats | None = None) -> bytes | None:
@@ -540,6 +697,12 @@ def summary_png(results: ClassResults, stats: ClassStats | None = None) -> bytes
     except ImportError:
         return None
     stats = stats or class_stats(results)
+    font = hangul_font() if results.lang == "ko" else None
+    with plt.rc_context({"font.family": [font, "DejaVu Sans"]} if font else {}):
+        return _draw_png(plt, results, stats, font)
+
+
+def _draw_png(plt, results: ClassResults, stats: ClassStats, font: str | None) -> bytes:
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.4), gridspec_kw={"width_ratios": [1, 1.2]})
     bins = distribution([t for _, t in stats.totals], stats.max_total, 10)
     if bins:
@@ -547,16 +710,17 @@ def summary_png(results: ClassResults, stats: ClassStats | None = None) -> bytes
         width = bins[0][1] - bins[0][0]
         left.bar(centres, [n for *_, n in bins], width=width * 0.9, align="center", color="#4472c4")
         left.set_xticks(centres, [f"{points(lo)}–{points(hi)}" for lo, hi, _ in bins], rotation=45, ha="right")
-    left.set_title(f"totals (n={len(stats.totals)}, of {points(stats.max_total)})", fontsize=9)
-    left.set_ylabel("students", fontsize=8)
+    lang = results.lang if results.lang != "ko" or font else "en"     # no Hangul font: English labels
+    left.set_title(say(lang, "png_totals", n=len(stats.totals), max=points(stats.max_total)), fontsize=9)
+    left.set_ylabel(say(lang, "png_students"), fontsize=8)
     names = [c.title for c, _, _ in stats.pass_rates]
     rates = [100 * p / n if n else 0 for _, p, n in stats.pass_rates]
     right.barh(range(len(names)), rates, align="center", color="#70ad47")
     right.set_yticks(range(len(names)), names)
     right.invert_yaxis()
     right.set_xlim(0, 100)
-    right.set_xlabel("pass rate (%)", fontsize=8)
-    right.set_title("functions", fontsize=9)
+    right.set_xlabel(say(lang, "png_rate"), fontsize=8)
+    right.set_title(say(lang, "png_functions"), fontsize=9)
     for ax in (left, right):
         ax.tick_params(labelsize=7)
     fig.tight_layout()
@@ -602,7 +766,8 @@ def write_gradebook(out_dir: str | os.PathLike, results: ClassResults, lms=()) -
         # per-student files are not synced one by one: a power cut can at worst leave one
         # torn, and --resume rewrites every file that differs from what the store gives
         put(f"feedback/{name}.md", md, fsync=False)
-        put(f"feedback/{name}.html", html.page(f"Feedback for {st.id}", html.markdown_to_html(md)), fsync=False)
+        put(f"feedback/{name}.html", html.page(say(results.lang, "feedback_title", who=st.id), html.markdown_to_html(md),
+                                               lang=results.lang), fsync=False)
         put(f"gradescope/{name}/results.json", gradescope_json(results, st), fsync=False)
     stats = class_stats(results)
     png = summary_png(results, stats)

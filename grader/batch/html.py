@@ -51,8 +51,8 @@ def esc(text) -> str:
     return html.escape(str(text), quote=True)
 
 
-def page(title: str, body: str, script: bool = False) -> str:
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+def page(title: str, body: str, script: bool = False, lang: str = "en") -> str:
+    return (f"<!DOCTYPE html>\n<html lang=\"{esc(lang)}\"><head><meta charset=\"utf-8\">"
             f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">"
             f"<title>{esc(title)}</title><style>{STYLE}</style></head>\n<body>\n{body}\n"
             + (f"<script>{SCRIPT}</script>\n" if script else "") + "</body></html>\n")
@@ -169,57 +169,68 @@ def _bars(rows: list[tuple[str, float, str]], cls: str = "") -> str:
     return f"<table>{body}</table>"
 
 
-def _list(items: list[str]) -> str:
+def _list(items: list[str], none: str = "<p>None.</p>") -> str:
     if not items:
-        return "<p>None.</p>"
+        return none
     return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>"
 
 
 def summary_html(results: "gb.ClassResults", stats: "gb.ClassStats", names: dict[str, str]) -> str:
-    parts = ["<h1>Class summary</h1>",
-             f"<p>{len(results.students)} students, {len(stats.totals)} graded; "
-             f"{len(results.columns)} functions, {esc(gb.points(stats.max_total))} points in all.</p>"]
-    dist = gb.distribution([t for _, t in stats.totals], stats.max_total, 10)
+    lang = results.lang
+
+    def say(key: str, **values) -> str:
+        return gb.say(lang, key, **values)
+
+    t = say
+    parts = [f"<h1>{esc(t('summary'))}</h1>",
+             f"<p>{esc(t('html_counts', students=len(results.students), graded=len(stats.totals), functions=len(results.columns), points=gb.points(stats.max_total)))}</p>"]
+    dist = gb.distribution([v for _, v in stats.totals], stats.max_total, 10)
     most = max((n for *_, n in dist), default=0) or 1
-    parts += ["<h2>Distribution of totals</h2>",
+    parts += [f"<h2>{esc(t('distribution'))}</h2>",
               _bars([(f"{gb.points(lo)}–{gb.points(hi)}", n / most, str(n)) for lo, hi, n in dist])]
-    parts += ["<h2>Pass rate per function</h2>",
+    parts += [f"<h2>{esc(t('html_pass_rate'))}</h2>",
               _bars([(c.title, p / n if n else 0, f"{100 * p / n:.0f} % ({p}/{n})" if n else "–")
                      for c, p, n in stats.pass_rates], "ok")]
     rows = "".join(f"<tr><td class=\"n\">{n}</td><td>{esc(fn)}</td><td><code>{esc(kind)}</code></td>"
                    f"<td>{esc(text)}</td></tr>" for n, fn, kind, text in stats.failures)
-    parts += ["<h2>Failures by kind</h2>",
-              f"<table><tr><th>count</th><th>function</th><th>kind</th><th></th></tr>{rows}</table>"
-              if rows else "<p>None.</p>"]
-    parts += ["<h2>Crashes and timeouts</h2>", _list([f"{s}: {w}: {y}" for s, w, y in stats.crashes])]
-    parts += ["<h2>Not graded</h2>", _list([f"{st.id}: {why}" for st, why in stats.not_graded])]
-    parts += ["<h2>Empty submissions</h2>", _list([st.id for st in stats.empty])]
-    parts += ["<h2>No submission</h2>", _list([f"{st.id} ({st.name})" if st.name else st.id for st in stats.absent])]
-    parts += ["<h2>Notebook cells not run</h2>", _list([f"{s}: {n}" for s, n in stats.cells])]
-    totals = {st.id: t for st, t in stats.totals}
-    parts += ["<h2>Near-identical submissions</h2>",
-              _list([f"{100 * sc:.0f} %: {a} ({gb.points(totals.get(a, 0))}) and {b} ({gb.points(totals.get(b, 0))})"
-                     for a, b, sc in stats.similar])]
-    parts += ["<h2>Submissions that could not be read</h2>", _list([str(p) for p in results.problems])]
-    parts += ["<h2>Notes for the TA</h2>", _list([str(p) for p in results.ta_notes])]
+    count, function, kind = (esc(h) for h in gb.TEXT.get(lang, gb.TEXT["en"])["html_failure_head"])
+    none = f"<p>{esc(t('none'))}</p>"
+    parts += [f"<h2>{esc(t('failures'))}</h2>",
+              f"<table><tr><th>{count}</th><th>{function}</th><th>{kind}</th><th></th></tr>{rows}</table>"
+              if rows else none]
+    parts += [f"<h2>{esc(t('html_crashes'))}</h2>", _list([f"{s}: {w}: {y}" for s, w, y in stats.crashes], none)]
+    parts += [f"<h2>{esc(t('not_graded'))}</h2>", _list([f"{st.id}: {why}" for st, why in stats.not_graded], none)]
+    parts += [f"<h2>{esc(t('empty'))}</h2>", _list([st.id for st in stats.empty], none)]
+    parts += [f"<h2>{esc(t('absent'))}</h2>",
+              _list([f"{st.id} ({st.name})" if st.name else st.id for st in stats.absent], none)]
+    parts += [f"<h2>{esc(t('cells'))}</h2>", _list([f"{s}: {n}" for s, n in stats.cells], none)]
+    totals = {st.id: v for st, v in stats.totals}
+    parts += [f"<h2>{esc(t('similar'))}</h2>",
+              _list([t("html_pair", pct=f"{100 * sc:.0f}", a=a, ta=gb.points(totals.get(a, 0)), b=b,
+                       tb=gb.points(totals.get(b, 0))) for a, b, sc in stats.similar], none)]
+    parts += [f"<h2>{esc(t('unreadable'))}</h2>", _list([gb.problem_text(p, lang) for p in results.problems], none)]
+    parts += [f"<h2>{esc(t('ta_notes'))}</h2>", _list([gb.problem_text(p, lang) for p in results.ta_notes], none)]
     # the students
     exercises = results.exercises
-    head = ["student", "name", "status"] + exercises + ["total"]
+    head = [*gb.TEXT.get(lang, gb.TEXT["en"])["html_student_head"]] + exercises + [say("html_total")]
     types = ["text", "text", "text"] + ["number"] * (len(exercises) + 1)
     ths = "".join(f"<th data-col=\"{i}\" data-type=\"{t}\"{' class=n' if t == 'number' else ''}>{esc(h)}</th>"
                   for i, (h, t) in enumerate(zip(head, types)))
     body = []
+    def _status(code) -> str:
+        return say(f"status_{code}") if f"status_{code}" in gb.TEXT["en"] else str(code)
+
     for st in results.students:
         cells = [f"<td data-v=\"{esc(st.id)}\"><a href=\"feedback/{esc(names[st.id])}.html\">{esc(st.id)}</a></td>",
                  f"<td data-v=\"{esc(st.name)}\">{esc(st.name)}</td>",
-                 f"<td data-v=\"{esc(st.status)}\">{esc(st.status)}</td>"]
+                 f"<td data-v=\"{esc(st.status)}\">{esc(_status(st.status))}</td>"]
         for ex in exercises:
             score = results.results.get((st.id, ex), {}).get("score", 0.0)
             cells.append(f"<td class=\"n\" data-v=\"{score:g}\">{esc(gb.points(score))}</td>")
         t = gb.total(results, st.id)
         cells.append(f"<td class=\"n\" data-v=\"{t:g}\">{esc(gb.points(t))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    parts += ["<h2>Students</h2>", "<p>Click a heading to sort.</p>",
+    parts += [f"<h2>{esc(say('html_students'))}</h2>", f"<p>{esc(say('html_sort'))}</p>",
               f"<table class=\"sortable\" id=\"students\"><thead><tr>{ths}</tr></thead>"
               f"<tbody>\n{chr(10).join(body)}\n</tbody></table>"]
-    return page("Class summary", "\n".join(parts), script=True)
+    return page(say("summary"), "\n".join(parts), script=True, lang=lang)

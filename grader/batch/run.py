@@ -58,6 +58,12 @@ class BatchInterrupted(Exception):
                          "run the same command with --resume to finish")
         self.done, self.total = done, total
 
+    def text(self, lang: str) -> str:
+        if lang == "ko":
+            return (f"작업 {self.total}개 중 {self.done}개를 마친 뒤 중단되었습니다. 지금까지의 결과는 저장되어 있으니 "
+                    "같은 명령을 --resume과 함께 실행해 마저 채점하세요")
+        return str(self)
+
 
 @dataclasses.dataclass
 class Options:
@@ -208,7 +214,7 @@ def _run_in(folder: owner.OutputFolder, opts: Options, specs, subs, problems, ro
             finally:
                 tempfile.tempdir = saved
                 folder.finish()
-        classres = _class_results(store, specs, subs, roster, problems, roster_problems)
+        classres = _class_results(store, specs, subs, roster, problems, roster_problems, lang=opts.lang)
         written = gradebook.write_gradebook(out, classres, lms=opts.lms)
     not_graded = [(st.id, classres.why.get(st.id, st.status)) for st in classres.students
                   if st.status in gradebook.NOT_GRADED]
@@ -225,7 +231,8 @@ def _under(path: Path, folder: Path) -> bool:
         return False
 
 
-def _class_results(store: Store, specs, subs, roster, problems, roster_problems=()) -> gradebook.ClassResults:
+def _class_results(store: Store, specs, subs, roster, problems, roster_problems=(),
+                   lang: str = "en") -> gradebook.ClassResults:
     """The gradebook's input: stored rows that match each student's current files,
     and each student's status (see ``gradebook.STATUSES``)."""
     hashes = {s.student: s.content_hash for s in subs}
@@ -263,15 +270,19 @@ def _class_results(store: Store, specs, subs, roster, problems, roster_problems=
     return gradebook.ClassResults(columns=columns, students=students, results=results, reports=reports,
                                   problems=list(problems), notes={s.student: s.notes for s in subs if s.notes},
                                   ta_notes=ta_notes, why=why,
-                                  sources={s.student: s.files for s in subs})
+                                  sources={s.student: s.files for s in subs}, lang=lang)
 
 
-def _error_result(spec, message: str) -> dict:
+NOT_GRADED_TEXT = {"en": "Not graded: {why}", "ko": "채점하지 못함: {why}"}
+
+
+def _error_result(spec, message: str, lang: str = "en") -> dict:
     """A stored placeholder for an exercise the grader itself failed on (regraded by --resume)."""
+    said = NOT_GRADED_TEXT.get(lang, NOT_GRADED_TEXT["en"]).format(why=message)
     return {"exercise": spec.name, "score": 0.0, "max_score": float(spec.max_score),
             "grader_error": message, "load_error": None,
             "functions": [{"name": f.name, "passed": False, "score": 0.0, "max_score": f.points,
-                           "feedback": f"Not graded: {message}", "misconception": None} for f in spec.functions]}
+                           "feedback": said, "misconception": None} for f in spec.functions]}
 
 
 class _Recorder:
@@ -279,8 +290,9 @@ class _Recorder:
     store as it arrives (an error placeholder when there is none) and reports
     progress."""
 
-    def __init__(self, store: Store, version: str, specs: dict, total: int, progress) -> None:
+    def __init__(self, store: Store, version: str, specs: dict, total: int, progress, lang: str = "en") -> None:
         self.store, self.version, self.specs, self.total, self.progress = store, version, specs, total, progress
+        self.lang = lang
         self.done = self.errors = 0
         self.protections: list[str] = []
 
@@ -292,7 +304,8 @@ class _Recorder:
             result, report = answer["result"], answer["report_md"]
         else:
             why = answer.get("error") or why or "the grading process ended without a result"
-            result, report = _error_result(spec, why), f"# {spec.name}\n\nNot graded: {why}\n"
+            said = NOT_GRADED_TEXT.get(self.lang, NOT_GRADED_TEXT["en"]).format(why=why)
+            result, report = _error_result(spec, why, self.lang), f"# {spec.name}\n\n{said}\n"
         self.errors += not ok
         self.done += 1
         if ok and not self.protections:
@@ -508,7 +521,8 @@ class _LocalRunner:
         hide = [str(Path(self.opts.submissions).resolve()), str(Path(self.opts.out).resolve())]
         books = _casebooks(self.specs, sorted({e for j in jobs for e in j.exercises}), self.opts.seed)
         pending = list(reversed(jobs))
-        record = _Recorder(store, version, self.specs, sum(len(j.exercises) for j in jobs), progress)
+        record = _Recorder(store, version, self.specs, sum(len(j.exercises) for j in jobs), progress,
+                           lang=self.opts.lang)
         graders = [_Grader(self, zygote, books, stage_root, hide) for _ in range(min(self.width, len(jobs)))]
 
         def receive(g: _Grader, frame: dict) -> None:
@@ -592,7 +606,8 @@ class _DaskRunner:
         except (OSError, TimeoutError, ValueError) as exc:
             raise BatchError(f"{self.opts.scheduler}: cannot reach the Dask scheduler ({exc})") from None
         chunks = [jobs[i:i + self.CHUNK] for i in range(0, len(jobs), self.CHUNK)]
-        record = _Recorder(store, version, self.specs, sum(len(j.exercises) for j in jobs), progress)
+        record = _Recorder(store, version, self.specs, sum(len(j.exercises) for j in jobs), progress,
+                           lang=self.opts.lang)
         started = time.monotonic()
         try:
             futures = {client.submit(dask_task, [j.to_json() for j in chunk], self.opts.seed, self.opts.lang,

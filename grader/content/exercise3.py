@@ -20,11 +20,11 @@ FUNCTIONS = (
 
 LECTURE = {
     "max_pool_forward": [
-        Example("4x4 grid, 2x2 max pool, stride 2", "4x4 격자, 2x2 max pooling, 스트라이드 2",
+        Example("4x4 grid, 2x2 max pool, stride 2", "4x4 격자, 2x2 max pooling, stride 2",
                 dict(x=grid(kit.LECTURE_POOL), size=2, stride=2)),
     ],
     "avg_pool_forward": [
-        Example("4x4 grid, 2x2 average pool, stride 2", "4x4 격자, 2x2 average pooling, 스트라이드 2",
+        Example("4x4 grid, 2x2 average pool, stride 2", "4x4 격자, 2x2 average pooling, stride 2",
                 dict(x=grid(kit.LECTURE_POOL), size=2, stride=2)),
     ],
     "global_avg_pool": [
@@ -38,21 +38,21 @@ def _pool_edges(mean: bool) -> list[Example]:
     x = floats("pool", 2, 3, 5, 7)
     e = [
         Example("N=2, C=3, non-square 5x7 input, 2x2 stride 2 (a row and a column left over)",
-                "N=2, C=3, 정사각형이 아닌 5x7 입력, 2x2 스트라이드 2 (행과 열이 하나씩 남음)",
+                "N=2, C=3, 정사각형이 아닌 5x7 입력, 2x2 stride 2 (행과 열이 하나씩 남음)",
                 dict(x=x, size=2, stride=2)),
-        Example("overlapping 3x3 windows, stride 1", "겹치는 3x3 창, 스트라이드 1",
+        Example("overlapping 3x3 windows, stride 1", "겹치는 3x3 window, stride 1",
                 dict(x=floats("a", 1, 2, 5, 4), size=3, stride=1)),
-        Example("3x3 windows, stride 2", "3x3 창, 스트라이드 2", dict(x=floats("b", 2, 1, 7, 7), size=3, stride=2)),
+        Example("3x3 windows, stride 2", "3x3 window, stride 2", dict(x=floats("b", 2, 1, 7, 7), size=3, stride=2)),
         Example("all values negative", "모든 값이 음수", dict(x=-np.abs(floats("c", 1, 2, 4, 4)) - 1, size=2, stride=2)),
         Example("integer input", "정수 입력", dict(x=ints("d", 2, 2, 4, 6), size=2, stride=2)),
-        Example("window as large as the input", "입력만큼 큰 창", dict(x=floats("e", 1, 2, 3, 3), size=3, stride=1)),
+        Example("window as large as the input", "입력만큼 큰 window", dict(x=floats("e", 1, 2, 3, 3), size=3, stride=1)),
         Example("size and stride left out (defaults size=2, stride=2)", "size와 stride 생략 (기본값 size=2, stride=2)",
                 dict(x=floats("f", 2, 2, 5, 7))),
         Example("stride left out (default stride=2)", "stride 생략 (기본값 stride=2)",
                 dict(x=floats("h", 1, 2, 7, 6), size=3)),
-        Example("window does not fit (size 6 over a 5x7 input)", "창이 들어가지 않음 (5x7 입력에 size 6)",
+        Example("window does not fit (size 6 over a 5x7 input)", "window가 들어가지 않음 (5x7 입력에 size 6)",
                 dict(x=x, size=6, stride=1)),
-        Example("stride 0", "스트라이드 0", dict(x=x, size=2, stride=0)),
+        Example("stride 0", "stride 0", dict(x=x, size=2, stride=0)),
         Example("size 0", "size 0", dict(x=x, size=0, stride=1)),
         Example("x is not 4-D", "x가 4차원이 아님", dict(x=x[0], size=2, stride=2)),
         Example("x is 5-D", "x가 5차원", dict(x=x[None], size=2, stride=2)),
@@ -124,7 +124,7 @@ def _mp_output_size_rounded(x, size=2, stride=2):
 @VARIANTS.add("max_pool_forward.output_size_ceil",
               en="Rounded the output size up (ceil mode), so a window cut short at the border was pooled; "
                  "H' = (H - size) // stride + 1 and the pixels left over are not covered.",
-              ko="H' = (H - size) // stride + 1이고 남는 픽셀은 덮지 않는데, 출력 크기를 올림(ceil mode)해서 "
+              ko="H' = (H - size) // stride + 1이고 남는 픽셀은 덮지 않는데, 출력 크기를 올림(ceil 모드)해서 "
                  "가장자리에서 잘린 window까지 pooling했습니다.")
 def _mp_output_size_ceil(x, size=2, stride=2):
     x = kit.as_float(x)
@@ -135,14 +135,14 @@ def _mp_output_size_ceil(x, size=2, stride=2):
 
 @VARIANTS.add("max_pool_forward.size_stride_swapped",
               en="Swapped the window size and the stride.",
-              ko="Pooling window 크기와 stride를 서로 바꿔 썼습니다.")
+              ko="pooling window 크기와 stride를 서로 바꿔 썼습니다.")
 def _mp_size_stride_swapped(x, size=2, stride=2):
     return kit.pool(x, stride, size, np.max)
 
 
 @VARIANTS.add("max_pool_forward.window_not_strided",
               en="Sized the output for the stride but moved the pooling window one pixel at a time.",
-              ko="Output size는 stride에 맞췄지만 pooling window를 한 칸씩 움직였습니다.")
+              ko="출력 크기는 stride에 맞췄지만 pooling window를 한 칸씩 움직였습니다.")
 def _mp_window_not_strided(x, size=2, stride=2):
     x = np.asarray(x)
     full = kit.pool(x, size, 1, np.max)
@@ -151,7 +151,7 @@ def _mp_window_not_strided(x, size=2, stride=2):
 
 @VARIANTS.add("max_pool_forward.stride_ignored",
               en="Ignored the stride and moved the pooling window one pixel at a time, so nothing was downsampled.",
-              ko="Stride를 무시하고 pooling window를 한 칸씩 움직여서 downsampling이 되지 않았습니다.")
+              ko="stride를 무시하고 pooling window를 한 칸씩 움직여서 다운샘플링이 되지 않았습니다.")
 def _mp_stride_ignored(x, size=2, stride=2):
     return kit.pool(x, size, 1, np.max)
 
@@ -171,7 +171,7 @@ def _mp_window_stepped_by_size(x, size=2, stride=2):
 
 @VARIANTS.add("max_pool_forward.pooled_over_channels",
               en="Pooled over the channel and height axes as if the layout were NHWC; pooling acts on each activation map independently, over H and W, and the depth stays the same.",
-              ko="Pooling은 각 activation map에 독립적으로 H, W 방향으로 작용하고 depth는 불변인데 layout을 NHWC처럼 보고 channel과 height 축에서 pooling했습니다.")
+              ko="pooling은 각 activation map에 독립적으로 H, W 방향으로 작용하고 depth는 불변인데 배열을 NHWC 순서로 보고 채널과 높이 축에서 pooling했습니다.")
 def _mp_pooled_over_channels(x, size=2, stride=2):
     # windows over axes 1 and 2, as if the layout were NHWC
     return kit.pool(x, size, stride, np.max, axes=(1, 2))
@@ -196,14 +196,14 @@ def _mp_max_over_channels_too(x, size=2, stride=2):
 
 @VARIANTS.add("max_pool_forward.mean_instead_of_max",
               en="Took the mean of each window; max pooling keeps only the maximum.",
-              ko="Max Pooling은 Max값만 이용하는데 window의 평균을 구했습니다.")
+              ko="max pooling은 최댓값만 쓰는데 window의 평균을 구했습니다.")
 def _mp_mean_instead_of_max(x, size=2, stride=2):
     return kit.pool(x, size, stride, np.mean)
 
 
 @VARIANTS.add("max_pool_forward.min_instead_of_max",
               en="Took the minimum of each window; max pooling keeps the maximum.",
-              ko="Max Pooling은 Max값만 이용하는데 window의 최솟값을 구했습니다.")
+              ko="max pooling은 최댓값만 쓰는데 window의 최솟값을 구했습니다.")
 def _mp_min_instead_of_max(x, size=2, stride=2):
     return kit.pool(x, size, stride, np.min)
 
@@ -217,35 +217,35 @@ def _ap_integer_accumulator(x, size=2, stride=2):
 
 @VARIANTS.add("avg_pool_forward.max_instead_of_mean",
               en="Took the maximum of each window (max pooling); average pooling takes the mean.",
-              ko="Average pooling은 평균을 구하는데 window의 최댓값을 구했습니다(Max Pooling).")
+              ko="average pooling은 평균을 구하는데 window의 최댓값을 구했습니다(max pooling).")
 def _ap_max_instead_of_mean(x, size=2, stride=2):
     return kit.pool(x, size, stride, np.max)
 
 
 @VARIANTS.add("avg_pool_forward.sum_instead_of_mean",
               en="Summed each window without dividing by the number of cells (size x size).",
-              ko="Window의 합을 칸 수(size x size)로 나누지 않았습니다.")
+              ko="window의 합을 칸 수(size x size)로 나누지 않았습니다.")
 def _ap_sum_instead_of_mean(x, size=2, stride=2):
     return kit.pool(x, size, stride, np.sum)
 
 
 @VARIANTS.add("avg_pool_forward.divided_by_size",
               en="Divided each window's sum by size instead of by its size x size cells.",
-              ko="Window의 합을 size x size 칸 수가 아닌 size로 나눴습니다.")
+              ko="window의 합을 size x size 칸 수가 아닌 size로 나눴습니다.")
 def _ap_divided_by_size(x, size=2, stride=2):
     return kit.pool(x, size, stride, np.sum) / size
 
 
 @VARIANTS.add("avg_pool_forward.size_stride_swapped",
               en="Swapped the window size and the stride.",
-              ko="Pooling window 크기와 stride를 서로 바꿔 썼습니다.")
+              ko="pooling window 크기와 stride를 서로 바꿔 썼습니다.")
 def _ap_size_stride_swapped(x, size=2, stride=2):
     return kit.pool(x, stride, size, np.mean)
 
 
 @VARIANTS.add("avg_pool_forward.stride_ignored",
               en="Ignored the stride and moved the pooling window one pixel at a time, so nothing was downsampled.",
-              ko="Stride를 무시하고 pooling window를 한 칸씩 움직여서 downsampling이 되지 않았습니다.")
+              ko="stride를 무시하고 pooling window를 한 칸씩 움직여서 다운샘플링이 되지 않았습니다.")
 def _ap_stride_ignored(x, size=2, stride=2):
     return kit.pool(x, size, 1, np.mean)
 
@@ -259,28 +259,28 @@ def _gap_integer_accumulator(x):
 
 @VARIANTS.add("global_avg_pool.keepdims",
               en="Returned shape (N, C, 1, 1); global average pooling turns the features into a vector of shape (N, C).",
-              ko="Global Average Pooling은 feature를 (N, C) 벡터로 만드는데 (N, C, 1, 1) shape를 반환했습니다.")
+              ko="global average pooling은 특징을 (N, C) 벡터로 만드는데 (N, C, 1, 1) shape를 반환했습니다.")
 def _gap_keepdims(x):
     return kit.as_float(x).mean(axis=(2, 3), keepdims=True)
 
 
 @VARIANTS.add("global_avg_pool.mean_over_channels_too",
               en="Averaged over the channels as well; each channel's activation map gets its own mean.",
-              ko="각 channel의 activation map마다 평균을 따로 구해야 하는데 channel까지 평균을 냈습니다.")
+              ko="각 채널의 activation map마다 평균을 따로 구해야 하는데 채널까지 평균을 냈습니다.")
 def _gap_mean_over_channels_too(x):
     return kit.as_float(x).mean(axis=(1, 2, 3))
 
 
 @VARIANTS.add("global_avg_pool.mean_over_batch_too",
               en="Averaged over the batch as well; each image n keeps its own vector.",
-              ko="이미지 n마다 자기 벡터를 가져야 하는데 batch까지 평균을 냈습니다.")
+              ko="이미지 n마다 자기 벡터를 가져야 하는데 배치까지 평균을 냈습니다.")
 def _gap_mean_over_batch_too(x):
     return kit.as_float(x).mean(axis=(0, 2, 3))
 
 
 @VARIANTS.add("global_avg_pool.width_only",
               en="Averaged along the width only; the mean is over the whole H x W activation map.",
-              ko="평균은 H x W activation map 전체에 대해 구하는데 width 방향으로만 평균을 냈습니다.")
+              ko="평균은 H x W activation map 전체에 대해 구하는데 너비 방향으로만 평균을 냈습니다.")
 def _gap_width_only(x):
     return kit.as_float(x).mean(axis=3)
 

@@ -48,12 +48,12 @@ def _residual_edges() -> list[Example]:
     e = [
         Example("identity shortcut, N=2, C=F=3, non-square 5x6", "항등 shortcut, N=2, C=F=3, 정사각형이 아닌 5x6",
                 dict(x=x, stride=1, **weights("a", 3, 3))),
-        Example("projection shortcut with stride 2 (3 -> 4 channels)", "스트라이드 2의 projection shortcut (채널 3 -> 4)",
+        Example("projection shortcut with stride 2 (3 -> 4 channels)", "stride 2의 projection shortcut (채널 3 -> 4)",
                 dict(x=x, stride=2, **weights("b", 4, 3, proj=True))),
         Example("projection shortcut without its bias (bs=None means zeros)",
                 "bias 없는 projection shortcut (bs=None은 0)",
                 dict(x=x, stride=1, **weights("c", 4, 3, proj=True, bias_proj=False))),
-        Example("projection given although F == C and stride 1", "F == C이고 스트라이드 1이지만 projection이 주어짐",
+        Example("projection given although F == C and stride 1", "F == C이고 stride 1이지만 projection이 주어짐",
                 dict(x=x, stride=1, **weights("d", 3, 3, proj=True))),
         Example("stride, ws and bs left out (defaults stride=1, ws=None, bs=None)",
                 "stride, ws, bs 생략 (기본값 stride=1, ws=None, bs=None)",
@@ -70,7 +70,7 @@ def _residual_edges() -> list[Example]:
     e += [
         Example("identity shortcut but F=4 != C=3 (a projection is needed)", "항등 shortcut인데 F=4 != C=3 (projection 필요)",
                 dict(x=x, stride=1, **bad)),
-        Example("identity shortcut but stride 2 (a projection is needed)", "항등 shortcut인데 스트라이드 2 (projection 필요)",
+        Example("identity shortcut but stride 2 (a projection is needed)", "항등 shortcut인데 stride 2 (projection 필요)",
                 dict(x=x, stride=2, **weights("g", 3, 3))),
         Example("w1 is 5x5, not 3x3", "w1이 3x3이 아니라 5x5",
                 dict(x=x, stride=1, **{**weights("h", 3, 3), "w1": floats("h9", 3, 3, 5, 5)})),
@@ -87,24 +87,24 @@ def _residual_edges() -> list[Example]:
         Example("stride 0", "stride 0", dict(x=x, stride=0, **weights("n", 3, 3))),
         Example("stride -1", "stride -1", dict(x=x, stride=-1, **weights("n", 3, 3))),
         Example("identity shortcut but C=1 < F=3 (NumPy would broadcast x)",
-                "항등 shortcut인데 C=1 < F=3 (NumPy라면 x가 broadcast됨)",
+                "항등 shortcut인데 C=1 < F=3 (NumPy라면 x가 브로드캐스트됨)",
                 dict(x=floats("x1", 2, 1, 5, 6), stride=1, **weights("o", 3, 1))),
-        Example("1x1 main path (w1 and w2 are 1x1, not 3x3)", "1x1 main path (w1과 w2가 3x3이 아니라 1x1)",
+        Example("1x1 main path (w1 and w2 are 1x1, not 3x3)", "1x1 주 경로 (w1과 w2가 3x3이 아니라 1x1)",
                 dict(x=x, stride=1, **{**weights("p", 3, 3), "w1": floats("p7", 3, 3, 1, 1),
                                        "w2": floats("p8", 3, 3, 1, 1)})),
         Example("w2 is 1x1, not 3x3", "w2가 3x3이 아니라 1x1",
                 dict(x=x, stride=1, **{**weights("p", 3, 3), "w2": floats("p8", 3, 3, 1, 1)})),
         Example("w2 is 5x5 over a 3x3 input (its 1x1 output would broadcast)",
-                "3x3 입력에 w2가 5x5 (1x1 출력이 broadcast됨)",
+                "3x3 입력에 w2가 5x5 (1x1 출력이 브로드캐스트됨)",
                 dict(x=floats("x3", 2, 3, 3, 3), stride=1, **{**weights("t", 3, 3), "w2": floats("t8", 3, 3, 5, 5)})),
-        Example("b1 has 1 entry for 3 filters (NumPy would broadcast it)", "필터 3개에 b1 원소가 1개 (NumPy라면 broadcast됨)",
+        Example("b1 has 1 entry for 3 filters (NumPy would broadcast it)", "필터 3개에 b1 원소가 1개 (NumPy라면 브로드캐스트됨)",
                 dict(x=x, stride=1, **{**weights("q", 3, 3), "b1": floats("q9", 1)})),
         Example("b2 is 0-d (a scalar array)", "b2가 0차원 (스칼라 배열)",
                 dict(x=x, stride=1, **{**weights("q", 3, 3), "b2": floats("q8", 1)[0]})),
         Example("ws has 1 input channel but x has 3 (NumPy would broadcast it)",
-                "ws의 입력 채널은 1개인데 x의 채널은 3개 (NumPy라면 broadcast됨)",
+                "ws의 입력 채널은 1개인데 x의 채널은 3개 (NumPy라면 브로드캐스트됨)",
                 dict(x=x, stride=2, **{**weights("r", 4, 3, proj=True), "ws": floats("r9", 4, 1, 1, 1)})),
-        Example("bs has 1 entry for 4 filters (NumPy would broadcast it)", "필터 4개에 bs 원소가 1개 (NumPy라면 broadcast됨)",
+        Example("bs has 1 entry for 4 filters (NumPy would broadcast it)", "필터 4개에 bs 원소가 1개 (NumPy라면 브로드캐스트됨)",
                 dict(x=x, stride=2, **{**weights("s", 4, 3, proj=True), "bs": floats("s9", 1)})),
     ]
     return e
@@ -172,7 +172,7 @@ def _relu_min_instead_of_max(x):
 
 @VARIANTS.add("relu.step",
               en="Returned 1 where x > 0 (the step, ReLU's slope) instead of x itself.",
-              ko="x > 0인 곳에서 x 대신 1(계단 함수, ReLU의 기울기)을 반환했습니다.")
+              ko="x > 0인 곳에서 x 대신 1을 반환했습니다(계단 함수, ReLU의 기울기).")
 def _relu_step(x):
     return (kit.as_float(x) > 0).astype(np.float64)
 
@@ -196,14 +196,14 @@ def _branch(x, w1, b1, w2, b2, s1, s2=1, relu1=True):
 
 @VARIANTS.add("residual_block_forward.projection_ignored",
               en="Added x itself although a projection shortcut ws was given; with ws the shortcut is the 1x1 convolution of x.",
-              ko="ws가 있으면 지름길 / shortcut은 x의 1x1 convolution인데 x를 그대로 더했습니다.")
+              ko="ws가 있으면 shortcut은 x의 1x1 convolution인데 x를 그대로 더했습니다.")
 def _rb_projection_ignored(x, w1, b1, w2, b2, stride=1, ws=None, bs=None):
     return kit.relu(_branch(x, w1, b1, w2, b2, stride) + kit.as_float(x))
 
 
 @VARIANTS.add("residual_block_forward.projection_bias_ignored",
               en="Left out the projection shortcut's bias bs.",
-              ko="Projection 지름길 / shortcut의 bias bs를 빠뜨렸습니다.")
+              ko="projection shortcut의 bias bs를 빠뜨렸습니다.")
 def _rb_projection_bias_ignored(x, w1, b1, w2, b2, stride=1, ws=None, bs=None):
     y = _branch(x, w1, b1, w2, b2, stride)
     return kit.relu(y + _shortcut(x, stride, ws, bs, use_bias=False))
@@ -212,8 +212,8 @@ def _rb_projection_bias_ignored(x, w1, b1, w2, b2, stride=1, ws=None, bs=None):
 @VARIANTS.add("residual_block_forward.biases_forgotten",
               en="Left out the biases of the block's convolutions (b1, b2 and bs); ResNet code often has none because "
                  "batch normalization follows each convolution, but this block has no batch normalization.",
-              ko="블록의 convolution에 bias(b1, b2, bs)를 더하지 않았습니다(ResNet 코드는 convolution 뒤에 batch "
-                 "normalization이 있어 bias를 두지 않곤 하지만, 이 블록에는 batch normalization이 없습니다).")
+              ko="블록의 convolution에 bias(b1, b2, bs)를 더하지 않았습니다(ResNet 코드는 convolution 뒤에 배치 "
+                 "정규화가 있어 bias를 두지 않곤 하지만, 이 블록에는 배치 정규화가 없습니다).")
 def _rb_biases_forgotten(x, w1, b1, w2, b2, stride=1, ws=None, bs=None):
     f = np.asarray(w1).shape[0]
     y = _branch(x, w1, np.zeros(f), w2, np.zeros(f), stride)
@@ -222,21 +222,21 @@ def _rb_biases_forgotten(x, w1, b1, w2, b2, stride=1, ws=None, bs=None):
 
 @VARIANTS.add("residual_block_forward.final_relu_forgotten",
               en="Forgot the ReLU after adding the shortcut: out = relu(y + shortcut).",
-              ko="지름길 / shortcut을 더한 뒤의 ReLU를 빠뜨렸습니다: out = relu(y + shortcut).")
+              ko="shortcut을 더한 뒤의 ReLU를 빠뜨렸습니다: out = relu(y + shortcut).")
 def _rb_final_relu_forgotten(x, w1, b1, w2, b2, stride=1, ws=None, bs=None):
     return _branch(x, w1, b1, w2, b2, stride) + _shortcut(x, stride, ws, bs)
 
 
 @VARIANTS.add("residual_block_forward.added_after_relu",
               en="Applied the final ReLU before adding the shortcut instead of after: out = relu(y + shortcut).",
-              ko="마지막 ReLU를 지름길 / shortcut을 더한 뒤가 아니라 더하기 전에 적용했습니다: out = relu(y + shortcut).")
+              ko="마지막 ReLU를 shortcut을 더한 뒤가 아니라 더하기 전에 적용했습니다: out = relu(y + shortcut).")
 def _rb_added_after_relu(x, w1, b1, w2, b2, stride=1, ws=None, bs=None):
     return kit.relu(_branch(x, w1, b1, w2, b2, stride)) + _shortcut(x, stride, ws, bs)
 
 
 @VARIANTS.add("residual_block_forward.second_conv_relu",
               en="Applied a ReLU to the second convolution's output before adding the shortcut; y goes into the sum as it is.",
-              ko="두 번째 convolution의 출력 y는 그대로 더해야 하는데 지름길 / shortcut을 더하기 전에 y에 ReLU를 적용했습니다.")
+              ko="두 번째 convolution의 출력 y는 그대로 더해야 하는데 shortcut을 더하기 전에 y에 ReLU를 적용했습니다.")
 def _rb_second_conv_relu(x, w1, b1, w2, b2, stride=1, ws=None, bs=None):
     y = kit.relu(_branch(x, w1, b1, w2, b2, stride))
     return kit.relu(y + _shortcut(x, stride, ws, bs))
@@ -244,7 +244,7 @@ def _rb_second_conv_relu(x, w1, b1, w2, b2, stride=1, ws=None, bs=None):
 
 @VARIANTS.add("residual_block_forward.shortcut_relu",
               en="Applied a ReLU to the shortcut before the addition; the shortcut carries the input unchanged.",
-              ko="지름길 / shortcut은 input을 그대로 전달하는데 더하기 전에 지름길에 ReLU를 적용했습니다.")
+              ko="shortcut은 입력을 그대로 전달하는데 더하기 전에 shortcut에 ReLU를 적용했습니다.")
 def _rb_shortcut_relu(x, w1, b1, w2, b2, stride=1, ws=None, bs=None):
     y = _branch(x, w1, b1, w2, b2, stride)
     return kit.relu(y + kit.relu(_shortcut(x, stride, ws, bs)))
@@ -252,7 +252,7 @@ def _rb_shortcut_relu(x, w1, b1, w2, b2, stride=1, ws=None, bs=None):
 
 @VARIANTS.add("residual_block_forward.shortcut_missing",
               en="Left out the shortcut: the residual block adds its input to the output of the two convolutions.",
-              ko="지름길 / shortcut을 빠뜨렸습니다: Residual block은 두 convolution의 output에 input을 더해 줍니다.")
+              ko="shortcut을 빠뜨렸습니다: residual block은 두 convolution의 출력에 입력을 더합니다.")
 def _rb_shortcut_missing(x, w1, b1, w2, b2, stride=1, ws=None, bs=None):
     return kit.relu(_branch(x, w1, b1, w2, b2, stride))
 
@@ -267,7 +267,7 @@ def _rb_first_relu_forgotten(x, w1, b1, w2, b2, stride=1, ws=None, bs=None):
 
 @VARIANTS.add("residual_block_forward.stride_on_second_conv",
               en="Applied the stride in the second convolution instead of the first.",
-              ko="Stride를 첫 번째가 아니라 두 번째 convolution에 적용했습니다.")
+              ko="stride를 첫 번째가 아니라 두 번째 convolution에 적용했습니다.")
 def _rb_stride_on_second_conv(x, w1, b1, w2, b2, stride=1, ws=None, bs=None):
     y = _branch(x, w1, b1, w2, b2, 1, stride)
     return kit.relu(y + _shortcut(x, stride, ws, bs))
@@ -275,7 +275,7 @@ def _rb_stride_on_second_conv(x, w1, b1, w2, b2, stride=1, ws=None, bs=None):
 
 @VARIANTS.add("residual_block_forward.stride_on_both_convs",
               en="Applied the stride in both convolutions; only the first one downsamples, the second uses stride 1.",
-              ko="첫 번째 convolution만 downsampling하고 두 번째는 stride 1인데 stride를 두 convolution 모두에 적용했습니다.")
+              ko="첫 번째 convolution만 다운샘플링하고 두 번째는 stride 1인데 stride를 두 convolution 모두에 적용했습니다.")
 def _rb_stride_on_both_convs(x, w1, b1, w2, b2, stride=1, ws=None, bs=None):
     y = _branch(x, w1, b1, w2, b2, stride, stride)
     return kit.relu(y + _shortcut(x, stride * stride, ws, bs))

@@ -54,15 +54,15 @@ def _se_edges() -> list[Example]:
         Example("b2 has 3 entries for C = 4", "C = 4인데 b2 원소가 3개",
                 dict(x=x, **{**w("a", 4, 2), "b2": floats("i", 3)})),
         Example("x is 5-D", "x가 5차원", dict(x=x[None], **w("a", 4, 2))),
-        Example("b1 has 1 entry for C_r = 2 (NumPy would broadcast it)", "C_r = 2인데 b1 원소가 1개 (NumPy라면 broadcast됨)",
+        Example("b1 has 1 entry for C_r = 2 (NumPy would broadcast it)", "C_r = 2인데 b1 원소가 1개 (NumPy라면 브로드캐스트됨)",
                 dict(x=x, **{**w("a", 4, 2), "b1": floats("k", 1)})),
-        Example("b2 has 1 entry for C = 4 (NumPy would broadcast it)", "C = 4인데 b2 원소가 1개 (NumPy라면 broadcast됨)",
+        Example("b2 has 1 entry for C = 4 (NumPy would broadcast it)", "C = 4인데 b2 원소가 1개 (NumPy라면 브로드캐스트됨)",
                 dict(x=x, **{**w("a", 4, 2), "b2": floats("l", 1)})),
         Example("b1 is 0-d (a scalar array)", "b1이 0차원 (스칼라 배열)",
                 dict(x=x, **{**w("a", 4, 2), "b1": floats("m", 1)[0]})),
         Example("w1 is 1-D", "w1이 1차원", dict(x=x, **{**w("a", 4, 2), "w1": floats("n", 4)})),
         # H = N and W = C: without a check on w1 the gates broadcast against x into a 6-D output
-        Example("w1 in the 1x1 convolution layout (2, 4, 1, 1)", "w1이 1x1 convolution layout (2, 4, 1, 1)",
+        Example("w1 in the 1x1 convolution layout (2, 4, 1, 1)", "w1이 1x1 convolution 필터 모양 (2, 4, 1, 1)",
                 dict(x=floats("o", 2, 4, 2, 4), **{**w("a", 4, 2), "w1": floats("p", 2, 4, 1, 1)})),
     ]
 
@@ -107,7 +107,7 @@ VARIANTS = kit.Variants()
 
 @VARIANTS.add("sigmoid.sign_error",
               en="Wrote 1 / (1 + exp(x)); the sigmoid is 1 / (1 + exp(-x)).",
-              ko="Sigmoid는 1 / (1 + exp(-x))인데 1 / (1 + exp(x))로 썼습니다.")
+              ko="sigmoid는 1 / (1 + exp(-x))인데 1 / (1 + exp(x))로 썼습니다.")
 def _sig_sign_error(x):
     return 1.0 / (1.0 + np.exp(kit.as_float(x)))
 
@@ -116,7 +116,7 @@ def _sig_sign_error(x):
               en="Clipped x to [-10, 10] before the exponential, but sigmoid(20) is not sigmoid(10): avoid the "
                  "overflow with exp(-|x|) instead.",
               ko="지수를 계산하기 전에 x를 [-10, 10]으로 잘랐지만 sigmoid(20)은 sigmoid(10)과 다르므로 "
-                 "overflow는 exp(-|x|)로 피하세요.")
+                 "오버플로는 exp(-|x|)로 피하세요.")
 def _sig_input_clipped(x):
     return kit.sigmoid(np.clip(kit.as_float(x), -10.0, 10.0))
 
@@ -132,7 +132,7 @@ def _sig_exp_ratio(x):
 
 @VARIANTS.add("sigmoid.tanh",
               en="Used tanh, whose values lie in [-1, 1]; the sigmoid 1 / (1 + exp(-x)) lies in [0, 1].",
-              ko="Sigmoid 1 / (1 + exp(-x))의 값은 [0, 1]인데 값이 [-1, 1]인 tanh를 썼습니다.")
+              ko="sigmoid 1 / (1 + exp(-x))의 값은 [0, 1]인데 값이 [-1, 1]인 tanh를 썼습니다.")
 def _sig_tanh(x):
     return np.tanh(kit.as_float(x))
 
@@ -156,7 +156,7 @@ def _softmax_channels(a):
 
 @VARIANTS.add("se_block_forward.squeeze_max",
               en="Squeezed with the maximum of each map; the squeeze is global average pooling.",
-              ko="Squeeze는 Global Average Pooling인데 각 map의 최댓값을 썼습니다.")
+              ko="squeeze는 global average pooling인데 각 map의 최댓값을 썼습니다.")
 def _se_squeeze_max(x, w1, b1, w2, b2):
     x, _, e = _se_parts(x, w1, b1, w2, b2, squeeze=np.max)
     return x * e[:, :, None, None]
@@ -164,7 +164,7 @@ def _se_squeeze_max(x, w1, b1, w2, b2):
 
 @VARIANTS.add("se_block_forward.squeeze_sum",
               en="Squeezed with the sum of each map without dividing by H x W; the squeeze is global average pooling.",
-              ko="Squeeze는 Global Average Pooling인데 각 map의 합을 H x W로 나누지 않았습니다.")
+              ko="squeeze는 global average pooling인데 각 map의 합을 H x W로 나누지 않았습니다.")
 def _se_squeeze_sum(x, w1, b1, w2, b2):
     x, _, e = _se_parts(x, w1, b1, w2, b2, squeeze=np.sum)
     return x * e[:, :, None, None]
@@ -172,7 +172,7 @@ def _se_squeeze_sum(x, w1, b1, w2, b2):
 
 @VARIANTS.add("se_block_forward.relu_forgotten",
               en="Forgot the ReLU after the first fully connected layer of the excitation.",
-              ko="Excitation의 첫 번째 FC layer 뒤의 ReLU를 빠뜨렸습니다.")
+              ko="excitation의 첫 번째 FC layer 뒤의 ReLU를 빠뜨렸습니다.")
 def _se_relu_forgotten(x, w1, b1, w2, b2):
     x, _, e = _se_parts(x, w1, b1, w2, b2, act=lambda a: a)
     return x * e[:, :, None, None]
@@ -180,7 +180,7 @@ def _se_relu_forgotten(x, w1, b1, w2, b2):
 
 @VARIANTS.add("se_block_forward.sigmoid_forgotten",
               en="Forgot the sigmoid, so the channel gates are not squashed into [0, 1].",
-              ko="Sigmoid를 빠뜨려서 channel별 가중치가 [0, 1]로 눌리지 않았습니다.")
+              ko="sigmoid를 빠뜨려서 채널별 가중치가 [0, 1]로 눌리지 않았습니다.")
 def _se_sigmoid_forgotten(x, w1, b1, w2, b2):
     x, _, e = _se_parts(x, w1, b1, w2, b2, gate=lambda a: a)
     return x * e[:, :, None, None]
@@ -188,7 +188,7 @@ def _se_sigmoid_forgotten(x, w1, b1, w2, b2):
 
 @VARIANTS.add("se_block_forward.softmax_gates",
               en="Used a softmax over the channels; each channel gate is its own sigmoid.",
-              ko="각 channel의 가중치는 각자 sigmoid를 거치는데 channel에 대해 softmax를 썼습니다.")
+              ko="각 채널의 가중치는 각자 sigmoid를 거치는데 채널에 대해 softmax를 썼습니다.")
 def _se_softmax_gates(x, w1, b1, w2, b2):
     x, _, e = _se_parts(x, w1, b1, w2, b2, gate=_softmax_channels)
     return x * e[:, :, None, None]
@@ -196,7 +196,7 @@ def _se_softmax_gates(x, w1, b1, w2, b2):
 
 @VARIANTS.add("se_block_forward.weights_not_transposed",
               en="Multiplied by w1 and w2 without transposing; like PyTorch's Linear they are (out_features, in_features), so use s @ w1.T.",
-              ko="w1, w2는 PyTorch의 Linear처럼 (out_features, in_features)라서 s @ w1.T로 곱해야 하는데 전치하지 않고 곱했습니다.")
+              ko="w1, w2는 PyTorch의 nn.Linear처럼 (out_features, in_features)라서 s @ w1.T로 곱해야 하는데 전치하지 않고 곱했습니다.")
 def _se_weights_not_transposed(x, w1, b1, w2, b2):
     x, _, e = _se_parts(x, w1, b1, w2, b2, transpose=False)
     return x * e[:, :, None, None]
@@ -204,7 +204,7 @@ def _se_weights_not_transposed(x, w1, b1, w2, b2):
 
 @VARIANTS.add("se_block_forward.gates_not_reshaped",
               en="Multiplied x by the (N, C) gates directly, which broadcasts them over the H and W axes; reshape them to (N, C, 1, 1).",
-              ko="(N, C) 가중치를 (N, C, 1, 1)로 바꾸지 않고 x에 곱해서 H, W 축으로 broadcast되었습니다.")
+              ko="(N, C) 가중치를 (N, C, 1, 1)로 바꾸지 않고 x에 곱해서 H, W 축으로 브로드캐스트되었습니다.")
 def _se_gates_not_reshaped(x, w1, b1, w2, b2):
     x, _, e = _se_parts(x, w1, b1, w2, b2)
     return x * e  # (N, C) lines up with (H, W), not with (N, C)
@@ -212,7 +212,7 @@ def _se_gates_not_reshaped(x, w1, b1, w2, b2):
 
 @VARIANTS.add("se_block_forward.added_gates",
               en="Added the channel gates to x; recalibration multiplies each channel by its gate.",
-              ko="재보정은 각 channel에 가중치를 곱하는데 channel별 가중치를 x에 더했습니다.")
+              ko="재보정은 각 채널에 가중치를 곱하는데 채널별 가중치를 x에 더했습니다.")
 def _se_added_gates(x, w1, b1, w2, b2):
     x, _, e = _se_parts(x, w1, b1, w2, b2)
     return x + e[:, :, None, None]
@@ -220,7 +220,7 @@ def _se_added_gates(x, w1, b1, w2, b2):
 
 @VARIANTS.add("se_block_forward.scaled_squeeze",
               en="Scaled the squeezed vector instead of x; the gates recalibrate the feature maps x.",
-              ko="가중치는 feature map x를 재보정하는데 x 대신 squeeze한 벡터에 곱했습니다.")
+              ko="가중치는 activation map x를 재보정하는데 x 대신 squeeze한 벡터에 곱했습니다.")
 def _se_scaled_squeeze(x, w1, b1, w2, b2):
     _, s, e = _se_parts(x, w1, b1, w2, b2)
     return s * e
@@ -228,6 +228,6 @@ def _se_scaled_squeeze(x, w1, b1, w2, b2):
 
 @VARIANTS.add("se_block_forward.returns_gates",
               en="Returned the channel gates without recalibrating x with them.",
-              ko="Channel별 가중치만 반환하고 x를 재보정하지 않았습니다.")
+              ko="채널별 가중치만 반환하고 x를 재보정하지 않았습니다.")
 def _se_returns_gates(x, w1, b1, w2, b2):
     return _se_parts(x, w1, b1, w2, b2)[2]

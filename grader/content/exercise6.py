@@ -335,7 +335,7 @@ def _sm_window_not_strided(x, w, b, window, stride=1):
 
 @VARIANTS.add("fc_score_map.stride_ignored",
               en="Ignored the stride and scored every window one pixel apart.",
-              ko="Stride를 무시하고 한 칸씩 떨어진 모든 window의 score를 구했습니다.")
+              ko="stride를 무시하고 한 칸씩 떨어진 모든 window의 score를 구했습니다.")
 def _sm_stride_ignored(x, w, b, window, stride=1):
     return _score_map(x, w, b, window, 1)
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import re
 
+from grader.korean import kformat
+
 # key -> (English, Korean).  {line} and {source} are always there (they may be
 # empty); other fields come from ``explain``.  Korean: particles follow fixed
-# words only; values stand in backticks or before a copula.
+# words, or are chosen with kformat's {field:@pair} (grader.korean).
 CAUSES: dict[str, tuple[str, str]] = {
     "not_implemented": (
         "Not implemented yet: the stub still raises NotImplementedError.",
@@ -22,16 +24,16 @@ CAUSES: dict[str, tuple[str, str]] = {
     "divisibility_check": (
         "Your code requires (H + 2P - HH) to be divisible by the stride, but the lecture's rule floors: "
         "H' = (H + 2P - HH) // S + 1, and the pixels left over are simply not covered. Drop that check.",
-        "코드가 (H + 2P - HH)가 stride로 나누어떨어지기를 요구하지만, 강의의 규칙은 내림입니다. "
+        "코드는 H + 2P - HH가 stride로 나누어떨어지는지 검사하지만, 강의의 규칙은 내림입니다. "
         "H' = (H + 2P - HH) // S + 1이고 남는 픽셀은 덮지 않을 뿐입니다. 이 검사를 지우세요.",
     ),
     "numpy2_removed": (
         "np.{name} was removed in NumPy 2; use {use} instead.",
-        "NumPy 2에서 삭제된 이름(np.{name})을 썼습니다. 대신 다음을 쓰세요: {use}.",
+        "NumPy 2에서 삭제된 이름 np.{name:@을/를} 썼습니다. 대신 {use:@을/를} 쓰세요.",
     ),
     "python2": (
         "{name} is Python 2; in Python 3 use {use}.",
-        "Python 2의 이름({name})을 썼습니다. Python 3에서는 다음을 쓰세요: {use}.",
+        "Python 2의 이름 {name:@을/를} 썼습니다. Python 3에서는 {use:@을/를} 쓰세요.",
     ),
     "float_size": (
         "A float was used as a size or an index: in Python 3, / always gives a float, so "
@@ -54,7 +56,7 @@ CAUSES: dict[str, tuple[str, str]] = {
         "filters first: w (F, C, HH, WW) in a convolution, w (F, C) in a 1x1 convolution, w1 (C_r, C) in the SE "
         "block (so x @ w.T); b is (F,) and is added as b[None, :, None, None]; a window "
         "x[n, :, i*S:i*S+HH, j*S:j*S+WW] is (C, HH, WW) and is cut short when the output size was rounded up.",
-        "두 배열의 shape가 맞지 않습니다({detail}). layout을 확인하세요. 가중치는 (출력, 입력) 순서로 필터 축이 "
+        "두 배열의 shape가 맞지 않습니다(`{detail}`). 배열의 축 순서를 확인하세요. 가중치는 (출력, 입력) 순서로 필터 축이 "
         "먼저입니다. convolution의 w는 (F, C, HH, WW), 1x1 convolution의 w는 (F, C), SE block의 w1은 (C_r, C)이므로 "
         "x @ w.T로 곱합니다. b는 (F,)이고 b[None, :, None, None]으로 더합니다. window "
         "x[n, :, i*S:i*S+HH, j*S:j*S+WW]는 (C, HH, WW)이며, 출력 크기를 올림하면 가장자리 window가 잘립니다.",
@@ -63,18 +65,18 @@ CAUSES: dict[str, tuple[str, str]] = {
         "Index {index} is past the end of an axis of size {size}: a window start or an im2col row or column "
         "index went beyond the padded input. The last window starts at (H' - 1) * S, with "
         "H' = (H + 2P - HH) // S + 1.",
-        "인덱스 {index}: 크기 {size}인 축의 끝을 넘었습니다. window 시작점이나 im2col의 행·열 인덱스가 "
+        "인덱스 {index:@이/가} 크기 {size}인 축의 끝을 넘었습니다. window 시작점이나 im2col의 행·열 인덱스가 "
         "padding된 입력 밖으로 나갔습니다. 마지막 window는 (H' - 1) * S에서 시작하고 H' = (H + 2P - HH) // S + 1입니다.",
     ),
     "signature": (
         "The call does not fit your function's parameters ({detail}); keep the contract's names and "
-        "defaults, as the stub in exercises/ has them.",
-        "채점기의 호출이 함수의 매개변수와 맞지 않습니다({detail}). exercises/의 stub에 있는 그대로 "
-        "계약의 매개변수 이름과 기본값을 쓰세요.",
+        "defaults, as the stub in `exercises/` has them.",
+        "채점기의 호출이 함수의 매개변수와 맞지 않습니다(`{detail}`). `exercises/` 폴더의 뼈대 코드에 있는 그대로 "
+        "함수 규약의 매개변수 이름과 기본값을 쓰세요.",
     ),
     "valid_rejected": (
         "Your check raised ValueError on a valid input ({message}); the contract accepts it.",
-        "유효한 입력인데 코드의 검사가 ValueError를 발생시켰습니다({message}). 계약상 허용되는 입력입니다.",
+        "유효한 입력인데 코드의 검사가 ValueError를 발생시켰습니다(`{message}`). 함수 규약상 허용되는 입력입니다.",
     ),
     "assert_instead_of_valueerror": (
         "Invalid arguments must raise ValueError; an assert raises AssertionError (and is skipped under "
@@ -191,13 +193,15 @@ def sentence(cause: dict, lang: str) -> str:
     en, ko = CAUSES.get(cause.get("key"), ("", ""))
     params = dict(cause.get("params") or {})
     text = ko if lang == "ko" else en
+    if lang == "ko" and isinstance(params.get("use"), str):
+        params["use"] = params["use"].replace(" or ", " 또는 ")
     try:
-        why = text.format(**params)
+        why = kformat(text, **params)
     except (KeyError, ValueError, IndexError):
         why = en
     word = WORD.get(lang, WORD["en"])
     if params.get("source"):
-        where = LINE.get(lang, LINE["en"]).format(file=params.get("file") or "?", line=params.get("line"),
+        where = kformat(LINE.get(lang, LINE["en"]),file=params.get("file") or "?", line=params.get("line"),
                                                    source=params["source"])
         return f"{word}: {why}\n  {where}"
     return f"{word}: {why}"

@@ -37,6 +37,8 @@ import io
 import re
 import tokenize
 
+from grader.korean import kformat
+
 # -- reading the cells ---------------------------------------------------------------
 
 
@@ -481,16 +483,16 @@ MESSAGES = {
         "star": "{function}에서 사용하는 {name}의 정의를 찾을 수 없습니다. 셀 {cell}의 `{statement}`에서 "
                 "왔을 수 있는데, 이 문장이 실패했습니다: {error}",
         "not_run": "{function}에서 사용하는 {name}의 값은 셀 {cell}의 {line}번째 줄에 있는 최상위 문장에서 "
-                   "만들어지는데, 채점할 때는 import, 정의, 호출 없는 상수만 불러오고 그 밖의 최상위 문장은 "
+                   "만들어집니다. 채점할 때는 import, 정의, 호출 없는 상수만 불러오고 그 밖의 최상위 문장은 "
                    "실행하지 않습니다. 함수 안에서 계산하거나 인자로 받으세요.",
         "file_py": "채점한 파일: {file}",
-        "file_nb": "채점한 파일: {file} (노트북: import, 정의, 상수를 셀별로 불러옴{clause})",
-        "skipped": "건너뛴 문장 ({count}개):",
+        "file_nb": "채점한 파일: {file}(노트북: import, 정의, 상수를 셀별로 불러옴{clause})",
+        "skipped": "건너뛴 문장 {count}개:",
         "skipped_above": "건너뛴 문장 {count}개는 이 피드백 맨 위에 있음",
         "entry": "셀 {cell}, {line}번째 줄: {statement} — {error}",
         "because": " ({name}의 값은 셀 {cell}의 {line}번째 줄, 실행하지 않는 최상위 문장에서 만들어짐)",
         "not_run_clause": ". 그 밖의 최상위 문장 {not_run}개는 실행하지 않음",
-        "entry_parse": "셀 {cell}, {line}번째 줄: 구문 오류로 셀 전체를 건너뜀 ({error})",
+        "entry_parse": "셀 {cell}, {line}번째 줄: 구문 오류로 셀 전체를 건너뜀({error})",
     },
 }
 
@@ -543,7 +545,7 @@ def explain(found: dict | None, lang: str) -> str | None:
     """The sentence of a ``reason``, in ``lang``."""
     if not found:
         return None
-    return _words(lang)[found["key"]].format(**found["values"])
+    return kformat(_words(lang)[found["key"]], **found["values"])
 
 
 def explain_for(context: Context | None, code: str, params: dict, function: str, lang: str) -> str | None:
@@ -606,16 +608,17 @@ def skipped_notebooks(results) -> set[tuple[str, str]]:
     return found
 
 
-def skipped_once(results: list[dict]) -> list[str]:
+def skipped_once(results: list[dict], lang: str | None = None) -> list[str]:
     """Markdown bullets listing, once per notebook, what loading it skipped, from a
-    student's stored results (one per exercise graded from it)."""
+    student's stored results (one per exercise graded from it), in ``lang`` (by
+    default the language the results were rendered in)."""
     by_file: dict[str, dict] = {}
-    lang = "en"
+    explicit, lang = lang, lang or "en"
     for result in results:
         source = result.get("source") if isinstance(result, dict) else None
         if not (isinstance(source, dict) and source.get("kind") == "notebook"):
             continue
-        lang = result.get("lang", lang)
+        lang = explicit or result.get("lang", lang)
         entries = by_file.setdefault(str(source.get("file")), {})
         for e in source.get("skipped") or []:
             entries.setdefault((e.get("cell"), e.get("line"), e.get("statement"), e.get("error")), e)

@@ -7,6 +7,7 @@ import re
 import numpy as np
 
 from grader import expected as catalog   # functions, case labels, misconceptions (content or bank)
+from grader.korean import kformat
 from grader.engine.notebook import explain as explain_skipped, source_lines
 from grader.engine.results import ExerciseResult, FunctionResult
 
@@ -47,36 +48,51 @@ MESSAGES = {
     },
     "ko": {
         "missing": "{module}.py에 {function} 함수가 정의되어 있지 않습니다.",
-        "timeout": "{function}가 끝나지 않아 중단했습니다 ({detail}, 시간 제한).",
-        "died": "{function}를 실행하던 프로세스가 종료되었습니다: {detail} (crash, os._exit/sys.exit, 메모리·프로세스 제한).",
-        "no_value_error": "이 입력에서는 ValueError를 발생시켜야 하는데({case}: {reason}) 값을 반환했습니다.",
-        "wrong_exception": "이 입력에서는 ValueError를 발생시켜야 합니다 ({reason}). 그런데 {type}이 발생했습니다: {message}",
+        "timeout": "{function:@이/가} 시간 제한{detail} 안에 끝나지 않아 실행을 중단했습니다. "
+                   "무한 루프가 없는지 확인하세요.",
+        "died": "{function:@을/를} 실행하던 프로세스가 {detail} 끝났습니다. 프로그램 오류, os._exit()·sys.exit() 호출, "
+                "메모리·프로세스 제한 초과일 수 있습니다.",
+        "no_value_error": "{function:@은/는} 이 입력({case})에서 ValueError를 발생시켜야 하는데 값을 반환했습니다."
+                          "{reason}",
+        "wrong_exception": "{function:@은/는} 이 입력에서 ValueError를 발생시켜야 하는데 {type:@이/가} "
+                           "발생했습니다: {message}.{reason}",
         "raised": "{function}에서 {type} 예외가 발생했습니다: {message}",
-        "memory": "{function}가 메모리 제한을 넘었습니다: {message}",
-        "not_int": "{function}가 {type} 타입의 {value!r}을 반환했습니다. int를 반환하세요 (정수 나눗셈 // 사용).",
-        "int_value": "{function}가 {got}을 반환했습니다. 기대값은 {expected}입니다.",
-        "not_array": "{function}가 {type}을 반환했습니다. numpy.ndarray를 반환하세요.",
-        "bad_dtype": "{function}가 dtype {dtype} 배열을 반환했습니다. 숫자 배열(float64)을 반환하세요.",
-        "too_large": "{function}가 shape {shape}의 지나치게 큰 배열을 반환했습니다.",
-        "shape": "{function}의 출력 크기(shape)가 {got}입니다. 기대값은 {expected}입니다.",
-        "dtype_float64": "float64 입력에 대해 {function}가 dtype {got}을 반환했습니다. float64여야 합니다.",
-        "dtype_int_input": "정수 입력에 대해 {function}가 dtype {got}을 반환했습니다. 실수형이어야 합니다 "
-                           "(zeros_like(x)로 만든 출력 버퍼는 소수점을 버립니다).",
-        "nonfinite": "{function}가 인덱스 {index}에서 {got}을 반환했습니다. 기대값은 유한한 수입니다.",
-        "values": "{function}의 값이 틀립니다: {total}개 중 {count}개 원소가 다릅니다. 첫 번째는 인덱스 {index}: "
-                  "기대값 {expected:.6g}, 반환값 {got:.6g} (최대 오차 {max_error:.3g}).",
-        "modified_input": "{function}가 입력 배열 {name}을 수정했습니다. 복사본을 사용하세요.",
-        "warning": "{function}에서 RuntimeWarning이 발생했습니다 ({message}). 수치적으로 안정적으로 만드세요.",
+        "memory": "{function:@이/가} 메모리 제한을 넘었습니다: {message}",
+        "not_int": "{function:@이/가} {type} 타입의 값 {value!r:@을/를} 반환했습니다. int를 반환하세요"
+                   "(정수 나눗셈은 // 사용).",
+        "int_value": "{function:@이/가} {got:@을/를} 반환했습니다. 정답은 {expected}입니다.",
+        "not_array": "{function:@이/가} {type:@을/를} 반환했습니다. numpy.ndarray를 반환하세요.",
+        "bad_dtype": "{function:@이/가} dtype이 {dtype}인 배열을 반환했습니다. 숫자 배열(float64)을 반환하세요.",
+        "too_large": "{function:@이/가} shape가 {shape}인, 지나치게 큰 배열을 반환했습니다.",
+        "shape": "{function}의 출력 크기(shape)가 {got}입니다. 정답은 {expected}입니다.",
+        "dtype_float64": "float64 입력인데 {function:@이/가} dtype {got:@을/를} 반환했습니다. float64여야 합니다.",
+        "dtype_int_input": "정수 입력인데 {function:@이/가} dtype {got:@을/를} 반환했습니다. 실수형이어야 합니다"
+                           "(zeros_like(x)나 dtype=x.dtype으로 만든 출력 버퍼는 소수점 아래를 버립니다).",
+        "nonfinite": "{function:@이/가} 인덱스 {index}에서 {got:@을/를} 반환했습니다. 정답은 유한한 수입니다.",
+        "values": "{function}의 값이 틀립니다. 원소 {total}개 중 {count}개가 다르고, 첫 번째는 인덱스 {index}입니다. "
+                  "정답 {expected:.6g}, 반환값 {got:.6g}(최대 오차 {max_error:.3g}).",
+        "modified_input": "{function:@이/가} 입력 배열 {name:@을/를} 직접 수정했습니다. {name:@은/는} 그대로 두고 "
+                          "새 배열을 만들어 반환하세요.",
+        "warning": "{function}에서 RuntimeWarning이 발생했습니다({message}). 수치적으로 안정적인 식으로 바꾸세요.",
         "load": "{module}.py를 불러올 수 없습니다: {message}",
-        "not_tuple": "{function}의 반환값이 {type}입니다. 배열 {count}개로 된 tuple ({names})을 반환하세요.",
-        "tuple_length": "{function}가 반환한 tuple의 원소 수는 {length}입니다. 배열 {count}개로 된 tuple "
-                        "({names})을 반환하세요.",
-        "dtype_exact": "{function}의 반환 dtype이 {got}입니다. 입력을 재배열하기만 하므로 입력의 dtype {expected}을 "
+        "not_tuple": "{function}의 반환값이 {type}입니다. 배열 {count}개로 된 tuple을 반환하세요({names}).",
+        "tuple_length": "{function:@이/가} 반환한 tuple의 원소는 {length}개입니다. 배열 {count}개로 된 tuple을 "
+                        "반환하세요({names}).",
+        "dtype_exact": "{function}의 반환 dtype이 {got}입니다. 입력을 재배열하기만 하므로 입력의 dtype {expected:@을/를} "
                        "그대로 두세요(float64도 됩니다).",
         "item": "반환한 tuple의 {output}(인덱스 {item})에서: {message}",
-        "defaults": "이 호출에서는 다음 인자를 생략했습니다: {names}. 계약의 기본값은 {defaults}입니다.",
+        "defaults": "이 호출에서는 다음 인자를 생략했습니다: {names}. 함수 규약의 기본값은 {defaults}입니다.",
         "not_implemented": "아직 구현하지 않음",
-        "others": "그 밖에 실패한 경우 {n}가지 (--all로 전부 볼 수 있습니다):",
+        "others": "그 밖에 실패한 경우 {n}가지(--all로 모두 볼 수 있습니다):",
+        # the words put into the sentences above (sandbox details are English data)
+        "timeout_limit": "({limit}초)",
+        "exit_code": "종료 코드 {code:@으로/로}",
+        "signal": "시그널 {sig}({name}) 때문에",
+        "ended": "예기치 않게",
+        "reference_reason": " 정답 코드의 메시지: `{reason}`",
+        "load_timeout": "불러오는(import) 데 {limit}초보다 오래 걸렸습니다",
+        "load_died": "불러오는(import) 도중 프로세스가 끝났습니다",
+        "no_message": "(메시지 없음)",
     },
 }
 
@@ -91,19 +107,41 @@ WORDS = {
            "public": "Checked {run} of the {total} public cases of the case bank ({file}, seed {seed}). "
                      "Final grading adds generated inputs you have not seen.",
            "bank": "case bank {file} sha256 {sha}, seed {seed}; grader {grader}, numpy {numpy}",
+           "provenance": "seed {seed}; grader {grader}, hypothesis {hypothesis}, numpy {numpy}",
            "counts": "({failed} failing, {todo} not implemented yet)"},
-    "ko": {"lecture": "강의 예제", "edge": "경계 사례", "generated": "생성된 입력",
-           "shrunk": "실패하는 가장 작은 입력", "input": "입력", "expected": "기대값", "got": "반환값",
-           "misconception": "예상되는 오개념", "hint": "힌트", "printed": "코드가 출력한 내용",
-           "depends": "이 함수가 사용하는 {exercise}의 {function}가 자체 검사에서 실패합니다: "
-                      "{exercise}의 {function}를 먼저 고치세요 (euron-grade {exercise}).",
-           "passed": "{n}개 사례 모두 통과", "traceback": "Traceback (학생 코드)",
-           "score": "점수", "seed": "seed", "protections": "격리",
-           "public": "케이스 뱅크({file}, seed {seed})의 공개 사례 {total}개 중 {run}개를 확인했습니다. "
+    "ko": {"lecture": "강의 예제", "edge": "엣지 케이스", "generated": "생성된 입력",
+           "shrunk": "실패하는 가장 작은 입력", "input": "입력", "expected": "정답", "got": "반환값",
+           "misconception": "추정되는 오개념", "hint": "힌트", "printed": "코드가 출력한 내용",
+           "depends": "이 함수가 사용하는 {exercise}의 {function:@이/가} 자체 검사에서 실패합니다. "
+                      "{exercise}의 {function:@을/를} 먼저 고치세요(euron-grade {exercise}).",
+           "passed": "사례 {n}개 모두 통과", "traceback": "오류 추적(학생 코드)",
+           "score": "점수", "seed": "시드", "protections": "격리",
+           "public": "케이스 뱅크({file}, 시드 {seed})의 공개 사례 {total}개 중 {run}개를 확인했습니다. "
                      "최종 채점에서는 공개되지 않은 생성 입력도 검사합니다.",
-           "bank": "케이스 뱅크 {file} sha256 {sha}, seed {seed}; grader {grader}, numpy {numpy}",
+           "bank": "케이스 뱅크 {file} sha256 {sha}, 시드 {seed}; 채점기 {grader}, numpy {numpy}",
+           "provenance": "시드 {seed}; 채점기 {grader}, hypothesis {hypothesis}, numpy {numpy}",
            "counts": "(실패 {failed}개, 아직 구현하지 않음 {todo}개)"},
 }
+
+
+PROTECTIONS_KO = {
+    "separate process": "별도 프로세스", "rlimits (time, memory, processes, file size)": "rlimits(시간, 메모리, 프로세스, 파일 크기)",
+    "private working directory": "전용 작업 폴더", "reference solutions not importable": "정답 코드 import 불가",
+    "scrubbed environment": "환경 변수 정리", "no new privileges": "권한 상승 금지", "seccomp filter": "seccomp 필터",
+    "seccomp filter (no sockets but AF_UNIX)": "seccomp 필터(AF_UNIX 외 소켓 금지)",
+    "no network (netns)": "네트워크 차단(netns)", "private tmp": "전용 /tmp",
+    "solutions and other students hidden (mount ns)": "정답 코드와 다른 학생의 파일 숨김(mount ns)",
+}
+"""The sandbox's names of its protections (English data, stored with a result) in Korean."""
+
+
+def protection_text(name: str, lang: str) -> str:
+    if lang != "ko":
+        return name
+    m = re.fullmatch(r"unprivileged uid (\d+)", name)
+    if m:
+        return f"권한 없는 uid {m.group(1)}"
+    return PROTECTIONS_KO.get(name, name)
 
 
 def words(lang: str) -> dict:
@@ -164,22 +202,68 @@ def group_feedback(fr, exercise: str, group: str, lang: str) -> str:
 
 
 def describe(code: str, params: dict, function: str, module: str, lang: str) -> str:
-    """One finding as one sentence (stored params hold lists where the check had tuples)."""
+    """One finding as one sentence (stored params hold lists where the check had tuples).
+
+    Templates are rendered with :func:`grader.korean.kformat`: ``{function:@이/가}``
+    chooses the particle from the word. In Korean, the sandbox's English details
+    (time limits, exit codes) are put into Korean words first."""
     template = MESSAGES.get(lang, MESSAGES["en"]).get(code) or MESSAGES["en"][code]
     values = {k: _param(v) for k, v in params.items() if k != "traceback"}
+    if lang == "ko":
+        values = _korean_values(code, values)
     sentence = None
     for attempt in (template, MESSAGES["en"].get(code, "")):
         try:
-            sentence = attempt.format(function=function, module=module, **values)
+            sentence = kformat(attempt, function=function, module=module, **values)
             break
         except (KeyError, ValueError, IndexError, TypeError, OverflowError):
+            values = {k: _param(v) for k, v in params.items() if k != "traceback"}   # the English details
             continue
     if sentence is None:
         sentence = f"{function}: {code} " + ", ".join(f"{k}={v!r}" for k, v in values.items())
     if "item" in params and "output" in params:      # one array of a returned tuple
         where = MESSAGES.get(lang, MESSAGES["en"])["item"]
-        return where.format(output=params["output"], item=params["item"], message=sentence)
+        return kformat(where, output=params["output"], item=params["item"], message=sentence)
     return sentence
+
+
+_TOOK = re.compile(r"took longer than ([\d.]+) ?s")
+_EXIT = re.compile(r"exited with code (-?\d+)")
+_SIGNAL = re.compile(r"(?:was )?killed by signal (\d+) \(([^)]*)\)")
+SIGNAL_WORDS = {"segmentation fault": "세그멘테이션 오류", "killed": "강제 종료", "CPU time limit": "CPU 시간 제한",
+                "aborted": "abort", "bus error": "버스 오류", "floating-point exception": "부동소수점 예외"}
+"""Korean names of the signals the sandbox names (zygote.SIGNAL_NAMES); others keep their SIGXXX name."""
+
+
+def korean_detail(code: str, detail) -> str:
+    """The sandbox's English ``detail`` of a timeout or a crash as Korean words
+    (``took longer than 5 s`` -> ``(5초)``, ``exited with code 3`` -> ``종료 코드 3으로``)."""
+    _KO_WORDS = MESSAGES["ko"]
+    detail = str(detail or "")
+    if code == "timeout":
+        m = _TOOK.search(detail)
+        return _KO_WORDS["timeout_limit"].format(limit=m.group(1)) if m else ""
+    m = _EXIT.search(detail)
+    if m:
+        return kformat(_KO_WORDS["exit_code"], code=int(m.group(1)))
+    m = _SIGNAL.search(detail)
+    if m:
+        name = SIGNAL_WORDS.get(m.group(2), m.group(2))
+        return _KO_WORDS["signal"].format(sig=m.group(1), name=name)
+    return _KO_WORDS["ended"]
+
+
+def _korean_values(code: str, values: dict) -> dict:
+    values = dict(values)
+    if code in ("timeout", "died"):
+        values["detail"] = korean_detail(code, values.get("detail"))
+    if code in ("wrong_exception", "raised", "memory", "warning") and "message" in values:
+        message = str(values["message"]).strip()   # the student's (or NumPy's) own words, quoted
+        values["message"] = f"`{message}`" if message else MESSAGES["ko"]["no_message"]
+    if code in ("no_value_error", "wrong_exception"):
+        reason = str(values.get("reason") or "").strip()
+        values["reason"] = MESSAGES["ko"]["reference_reason"].format(reason=reason) if reason else ""
+    return values
 
 
 def _param(v):
@@ -295,10 +379,12 @@ def load_text(result: ExerciseResult, spec, lang: str) -> str | None:
     load = result.load
     if load is None:
         return None
+    ko = lang == "ko"
     if load.get("kind") == "timeout":
-        message = f"importing it took longer than {load.get('limit_s', 0):g} s"
+        message = (MESSAGES["ko"]["load_timeout"].format(limit=f"{load.get('limit_s', 0):g}") if ko
+                   else f"importing it took longer than {load.get('limit_s', 0):g} s")
     elif load.get("kind") == "died":
-        message = "the process ended while importing it"
+        message = MESSAGES["ko"]["load_died"] if ko else "the process ended while importing it"
     else:
         message = f"{load.get('type')}: {load.get('message')}"
         if load.get("traceback"):
@@ -311,7 +397,7 @@ def _case_lines(name: str, failure: dict, exercise: str, lang: str) -> list[str]
     arrays drawn, the student's frames, the cause of an exception, the defaults left out."""
     w = words(lang)
     kind = failure["case_kind"]
-    label = catalog.case_label(name, failure.get("case_label") or "", lang)
+    label = _case_label(name, failure.get("case_label") or "", lang)
     kind_word = w["shrunk"] if kind == "shrunk" else w.get(kind, kind)
     head = f"[{kind_word}]" + (f" {label}" if label else "")
     code, params = failure["code"], failure.get("params") or {}
@@ -331,9 +417,17 @@ def _case_lines(name: str, failure: dict, exercise: str, lang: str) -> list[str]
         lines.append(causes.sentence({"key": failure["cause"], "params": failure.get("cause_params")}, lang))
     defaults = failure.get("defaults")
     if defaults:
-        lines.append(_message(lang, "defaults").format(
+        lines.append(kformat(_message(lang, "defaults"),
             names=", ".join(defaults), defaults=", ".join(f"{k}={v!r}" for k, v in defaults.items())))
     return lines
+
+
+def _case_label(function: str, label: str, lang: str) -> str:
+    """A case's label in ``lang`` (generated cases are numbered: ``generated input 3`` -> ``생성된 입력 3``)."""
+    m = re.fullmatch(r"generated input (\d+)", label)
+    if m and lang == "ko":
+        return f"{WORDS['ko']['generated']} {m.group(1)}"
+    return catalog.case_label(function, label, lang)
 
 
 def _message(lang: str, key: str) -> str:
@@ -344,12 +438,14 @@ def _other_line(name: str, other: dict, exercise: str, lang: str) -> str:
     """Another failing case group in one line: which case, and the first thing wrong."""
     w = words(lang)
     kind = other["case_kind"]
-    label = catalog.case_label(name, other.get("case_label") or "", lang)
+    label = _case_label(name, other.get("case_label") or "", lang)
     kind_word = w["shrunk"] if kind == "shrunk" else w.get(kind, kind)
     what = describe(other["code"], {**(other.get("params") or {}), "case": label or kind_word}, name, exercise, lang)
     what = what.splitlines()[0] if what else ""
     if len(what) > 160:
         what = what[:157] + "..."
+        if what.count("`") % 2:      # a quoted message cut short stays quoted
+            what += "`"
     count = other.get("count", 1)
     many = f" x{count}" if kind == "generated" and count > 1 else ""
     return f"- [{kind_word}{many}]" + (f" {label}" if label else "") + f": {what}"
@@ -372,7 +468,7 @@ def function_feedback(fr: FunctionResult, exercise: str, spec, lang: str, show_a
         lines.append(f"{w['misconception']}: {misconception_text(fr.misconception, lang)}")
     if fr.depends_on_failing:
         dep_exercise, dep_function = fr.depends_on_failing.split(".", 1)
-        lines.append(w["depends"].format(exercise=dep_exercise, function=dep_function))
+        lines.append(kformat(w["depends"], exercise=dep_exercise, function=dep_function))
     fspec = next((f for f in spec.functions if f.name == fr.name), None) if spec is not None else None
     hint = fspec.hint(lang) if fspec is not None else ""
     if hint:
@@ -476,8 +572,8 @@ def _provenance(result: ExerciseResult, w: dict) -> str:
         s = result.expected_from
         return w["bank"].format(file=s.get("file"), sha=str(s.get("sha256"))[:12], seed=s.get("seed"),
                                 grader=v.get("grader"), numpy=v.get("numpy"))
-    return (f"{w['seed']} {result.seed}; grader {v.get('grader')}, "
-            f"hypothesis {v.get('hypothesis')}, numpy {v.get('numpy')}")
+    return w["provenance"].format(seed=result.seed, grader=v.get("grader"), hypothesis=v.get("hypothesis"),
+                                  numpy=v.get("numpy"))
 
 
 def code_fence(text: str) -> str:
@@ -517,7 +613,7 @@ def render_markdown(result: ExerciseResult, lang: str = "en", list_skipped: bool
         lines += [public, ""]
     lines.append(f"{_provenance(result, w)}.  ")
     if result.protections:
-        lines.append(f"{w['protections']}: {', '.join(result.protections)}.")
+        lines.append(f"{w['protections']}: {', '.join(protection_text(p, lang) for p in result.protections)}.")
     return "\n".join(lines) + "\n"
 
 
