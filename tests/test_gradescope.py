@@ -21,15 +21,11 @@ import yaml
 
 from grader.batch import autograder
 
+from helpers import PAD2_BUG  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = ROOT / "grader" / "content" / "specs"
 VISIBILITIES = {"hidden", "after_due_date", "after_published", "visible"}
-PAD2_BUG = ("def conv_forward(x, w, b, stride=1, padding=0):\n",
-            "def conv_forward(x, w, b, stride=1, padding=0):\n"
-            "    if padding == 2 and stride == 2:\n"
-            "        return _conv_forward(x, w, b, stride, padding) + 1.0\n"
-            "    return _conv_forward(x, w, b, stride, padding)\n\n\n"
-            "def _conv_forward(x, w, b, stride=1, padding=0):\n")
 
 
 def _ref(name):

@@ -10,16 +10,11 @@ from grader.engine import report, runner, scoring
 from grader.engine.spec import load_spec, load_spec_file
 from grader.errors import SpecError
 
+from helpers import PAD2_BUG  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = ROOT / "grader" / "content" / "specs"
 
-# Wrong only when padding == 2 at stride 2: only generated inputs use that (see test_runner).
-PAD2_BUG = ("def conv_forward(x, w, b, stride=1, padding=0):\n",
-            "def conv_forward(x, w, b, stride=1, padding=0):\n"
-            "    if padding == 2 and stride == 2:\n"
-            "        return _conv_forward(x, w, b, stride, padding) + 1.0\n"
-            "    return _conv_forward(x, w, b, stride, padding)\n\n\n"
-            "def _conv_forward(x, w, b, stride=1, padding=0):\n")
 
 
 def _spec_file(tmp_path, **extra):
