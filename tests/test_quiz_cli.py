@@ -98,3 +98,26 @@ def test_answers_file_is_separate_and_holds_solutions(tmp_path):
     assert "Answer key" in key and "Solution:" in key
     assert "Solution:" not in sheet
     assert '"seed": 9' in (tmp_path / "m.json").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("text", ["id,name,email\ns1,Kim,kim@example.com\ns2,Lee,lee@example.com\n",
+                                  "s1,Kim,kim@example.com\ns2,Lee\n",
+                                  "학번,이름\ns1,Kim\ns2,Lee\n"])
+def test_the_batch_roster_serves_the_quiz(tmp_path, text):
+    from grader.batch.roster import read_roster as read_class_roster
+    roster = tmp_path / "roster.csv"
+    roster.write_text(text, encoding="utf-8")
+    students, problems = read_class_roster(roster)
+    assert [s.id for s in students] == ["s1", "s2"] and not problems
+    out = tmp_path / "sheets"
+    result = run("--seed", "3", "--count", "2", "--roster", str(roster), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert sorted(p.stem for p in out.glob("*.md") if "key" not in p.stem)[:2] == ["s1", "s2"]
+
+
+def test_a_bad_roster_row_is_one_line_for_the_quiz(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name\ns1,Kim\n,NoId\n", encoding="utf-8")
+    result = run("--seed", "3", "--count", "2", "--roster", str(roster), "-o", str(tmp_path / "sheets"))
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1 and "roster.csv:3" in result.output

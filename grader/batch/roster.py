@@ -26,13 +26,14 @@ import os
 from pathlib import Path
 
 from grader.batch.archive import Problem
+from grader.errors import GraderError
 
 ID_COLUMNS = ("id", "student_id", "학번")
 NAME_COLUMNS = ("name", "이름")
 EMAIL_COLUMNS = ("email", "e-mail", "이메일")
 
 
-class RosterError(ValueError):
+class RosterError(GraderError, ValueError):
     """The roster cannot be read at all: one line."""
 
 

@@ -32,26 +32,14 @@ def read_csv(path: str | Path) -> list[list[str]]:
 
 
 def read_roster(path: str | Path) -> list[tuple[str, str]]:
-    """(student id, name) pairs in file order; a header with a student_id column is required."""
-    rows = read_csv(path)
-    if not rows:
-        raise ResponsesError(f"roster {path} is empty")
-    header = rows[0]
-    id_col = find_column(header, ID_COLUMNS)
-    if id_col is None:
-        raise ResponsesError(f"roster {path} needs a header with a student_id column (got {', '.join(header)})")
-    name_col = find_column(header, NAME_COLUMNS)
-    out: list[tuple[str, str]] = []
-    seen: set[str] = set()
-    for line, row in enumerate(rows[1:], start=2):
-        sid = row[id_col].strip() if id_col < len(row) else ""
-        if not sid:
-            raise ResponsesError(f"roster {path} line {line}: empty student id")
-        if sid in seen:
-            raise ResponsesError(f"roster {path} line {line}: student id {sid!r} appears twice")
-        seen.add(sid)
-        name = row[name_col].strip() if name_col is not None and name_col < len(row) else ""
-        out.append((sid, name))
-    if not out:
+    """(student id, name) pairs in file order, read in the batch's roster format
+    (``grader/batch/roster.py``: header with ``id``/``student_id``/``학번``, ``name``,
+    optional ``email``; or headerless ``id,name[,email]``), so one roster.csv serves
+    both. A sheet per student must not silently leave one out: a bad row is an error."""
+    from grader.batch.roster import read_roster as read_class_roster
+    students, problems = read_class_roster(path)
+    if problems:
+        raise ResponsesError(f"roster {problems[0]}")
+    if not students:
         raise ResponsesError(f"roster {path} lists no students")
-    return out
+    return [(s.id, s.name) for s in students]
