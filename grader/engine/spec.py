@@ -5,6 +5,7 @@ Every problem is reported as one line naming the file and the key, e.g.
 """
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,7 +194,18 @@ def _gradescope(top: _Reader) -> tuple:
 
 
 def load_spec_file(path: str | os.PathLike) -> Spec:
+    """The spec in ``path``, parsed once per version of the file (a run looks specs up
+    many times: every report of every student; an edited file is read again)."""
     path = str(path)
+    try:
+        stat = os.stat(path)
+    except OSError as exc:
+        raise SpecError(f"{path}: cannot read ({exc.strerror})") from None
+    return _parsed_spec_file(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_spec_file(path: str, mtime_ns: int, size: int) -> Spec:
     try:
         with open(path, encoding="utf-8") as f:
             data = yaml.safe_load(f)
