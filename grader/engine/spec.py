@@ -194,23 +194,21 @@ def _gradescope(top: _Reader) -> tuple:
 
 
 def load_spec_file(path: str | os.PathLike) -> Spec:
-    """The spec in ``path``, parsed once per version of the file (a run looks specs up
-    many times: every report of every student; an edited file is read again)."""
+    """The spec in ``path``, parsed once per content of the file (a run looks specs up
+    many times, for every report of every student; an edited file is parsed again)."""
     path = str(path)
     try:
-        stat = os.stat(path)
+        with open(path, "rb") as f:
+            raw = f.read()
     except OSError as exc:
         raise SpecError(f"{path}: cannot read ({exc.strerror})") from None
-    return _parsed_spec_file(path, stat.st_mtime_ns, stat.st_size)
+    return _parsed_spec(path, raw)
 
 
 @functools.lru_cache(maxsize=64)
-def _parsed_spec_file(path: str, mtime_ns: int, size: int) -> Spec:
+def _parsed_spec(path: str, raw: bytes) -> Spec:
     try:
-        with open(path, encoding="utf-8") as f:
-            data = yaml.safe_load(f)
-    except OSError as exc:
-        raise SpecError(f"{path}: cannot read ({exc.strerror})") from None
+        data = yaml.safe_load(raw.decode("utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         detail = str(exc).splitlines()[0]
         raise SpecError(f"{path}: not valid YAML ({detail})") from None
