@@ -30,7 +30,7 @@ ERRORS = [
     (["--seed", "1", "--format", "pdf"], "binary: give -o FILE"),
     (["--seed", "1", "--answers", "key.xml"], "answer key format"),
     (["--seed", "1", "-o", "sheet.docx"], "cannot tell the output format"),
-    (["--seed", "1", "--roster", "missing.csv", "-o", "out"], "cannot read missing.csv"),
+    (["--seed", "1", "--roster", "missing.csv", "-o", "out"], "missing.csv: no such roster file"),
     (["nosuchcommand"], "No such command"),
     (["grade"], "Missing argument"),
     (["grade", "nothere.csv"], "give --manifest"),
