@@ -58,8 +58,10 @@ class Reference(Protocol):
 
 
 @functools.cache
+@functools.cache
 def has_solutions() -> bool:
-    """True in the instructor's grader (content modules and ``solutions`` importable)."""
+    """True in the instructor's grader (content modules and ``solutions`` importable).
+    Looked up once: it is asked for every function lookup of every call."""
     return (importlib.util.find_spec("grader.content") is not None
             and importlib.util.find_spec("solutions") is not None)
 
@@ -123,6 +125,7 @@ def register(catalog: dict) -> None:
     _registered.update(_signatures(catalog))
 
 
+@functools.cache
 def _content():
     if not has_solutions():
         return None
