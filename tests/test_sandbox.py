@@ -370,3 +370,78 @@ def test_a_students_process_cannot_ask_the_zygote_for_a_worker(tmp_path):
         assert out.status == "raised" or out.value["value"] == 0
         with z.spawn(WorkerJob(str(tmp_path), "exercise3")) as w2:   # the zygote still serves the grader
             assert w2.hello.get("loaded") and w2.alive
+
+
+def test_wire_refuses_what_is_not_json_and_sends_tuples_as_lists():
+    a, b = _pair()
+    for bad in (np.int64(3), {1, 2}, object()):
+        with pytest.raises(TypeError, match="cannot send"):
+            wire.send(a, {"v": bad})
+    wire.send(a, {"t": (1, np.arange(3), [np.ones(2, dtype=np.float32), {"k": 2.5}]), "u": "é"})
+    got = wire.recv(b)
+    assert got["t"][0] == 1 and got["u"] == "é"
+    np.testing.assert_array_equal(got["t"][1], np.arange(3))
+    assert got["t"][2][0].dtype == np.float32 and got["t"][2][1] == {"k": 2.5}
+
+
+def test_a_packed_message_is_sent_as_it_was_packed_to_every_peer():
+    packed = wire.Packed({"calls": [{"x": np.arange(6.0).reshape(2, 3)}]})
+    for _ in range(2):
+        a, b = _pair()
+        wire.send(a, packed)
+        got = wire.recv(b)
+        np.testing.assert_array_equal(got["calls"][0]["x"], np.arange(6.0).reshape(2, 3))
+
+
+def test_a_raised_error_names_the_students_frames_only(tmp_path):
+    # Two of the student's files and NumPy in between: the traceback lists the
+    # student's frames, outermost first, with their lines; the frame is the innermost.
+    (tmp_path / "helper.py").write_text(
+        "import numpy as np\n"
+        "\n"
+        "def inner(x):\n"
+        "    y = x * 2\n"
+        "    z = y + 1\n"
+        "    return np.apply_along_axis(lambda r: r[5], 0, z)\n")
+    (tmp_path / "exercise3.py").write_text(
+        "from helper import inner\n"
+        "def f(x):\n"
+        "    return inner(x)\n")
+    with Zygote() as z:
+        with z.spawn(WorkerJob(str(tmp_path), "exercise3")) as w:
+            out = w.call("f", {"x": np.zeros((2, 2))}, ["x"])
+    assert out.status == "raised" and out.error["type"] == "IndexError"
+    lines = out.error["traceback"].splitlines()
+    assert lines == ['  File "exercise3.py", line 3, in f', "    return inner(x)",
+                     '  File "helper.py", line 6, in inner',
+                     "    return np.apply_along_axis(lambda r: r[5], 0, z)",
+                     '  File "helper.py", line 6, in <lambda>',
+                     "    return np.apply_along_axis(lambda r: r[5], 0, z)"]
+    assert out.error["frame"] == {"file": "helper.py", "line": 6, "function": "<lambda>",
+                                  "source": "return np.apply_along_axis(lambda r: r[5], 0, z)",
+                                  "before": ["y = x * 2", "z = y + 1"]}
+
+
+def test_packed_calls_are_made_once_per_case_book_and_give_the_same_outcomes(tmp_path):
+    from grader.engine.cases import build_casebook
+    from grader.engine.runner import Session, _packed_calls
+    (tmp_path / "exercise3.py").write_text(GOOD + GOOD_GAP)
+    book = build_casebook(spec(), 3)
+    first = _packed_calls(book, "max_pool_forward")
+    assert _packed_calls(book, "max_pool_forward") is first
+    cases = book.cases["max_pool_forward"]
+    with Zygote() as z:
+        session = Session(z, WorkerJob(str(tmp_path), "exercise3", spec().limits))
+        try:
+            packed = [(o.status, o.value, o.error) for _, o in session.call_cases(cases, first)]
+            plain = [(o.status, o.value, o.error) for _, o in session.call_cases(cases)]
+        finally:
+            session.close()
+    assert len(packed) == len(cases) > 10
+    assert [p[:1] for p in packed] == [p[:1] for p in plain]
+    for (_, v1, e1), (_, v2, e2) in zip(packed, plain):
+        assert e1 == e2
+        if v1 is not None:
+            np.testing.assert_array_equal(v1.get("array"), v2.get("array"))
+    book.cases["max_pool_forward"] = cases[:3]      # another case list: packed again
+    assert len(_packed_calls(book, "max_pool_forward")[1]) == 3

@@ -47,6 +47,7 @@ class CaseBook:
     examples: int
     cases: dict[str, list[Case]] = field(default_factory=dict)
     reference: object = field(default=None, repr=False, compare=False)   # grader.expected.Reference; None: solutions
+    packed: dict = field(default_factory=dict, repr=False, compare=False)   # function -> runner._packed_calls
 
 
 def _frozen(a) -> np.ndarray:

@@ -19,7 +19,7 @@ from grader.engine.cases import Case, CaseBook, build_casebook, make_case, shrin
 from grader.engine.compare import check
 from grader.errors import UsageError
 from grader.engine.results import ExerciseResult, FunctionResult
-from grader.sandbox import Outcome, Worker, WorkerJob, Zygote
+from grader.sandbox import Outcome, Worker, WorkerJob, Zygote, wire
 from grader.engine.spec import FunctionSpec, Spec
 
 DEFAULT_SEED = grader.DEFAULT_SEED
@@ -65,6 +65,17 @@ def _requests(cases: list[Case]) -> list[dict]:
             for c in cases]
 
 
+def _packed_calls(book: CaseBook, function: str) -> tuple[list[Case], list[dict], wire.Packed]:
+    """(cases, requests, packed requests) of all of ``function``'s cases in ``book``,
+    made once per case book: every student is sent the same message."""
+    cases = book.cases[function]
+    entry = book.packed.get(function)
+    if entry is None or entry[0] is not cases or len(entry[1]) != len(cases):
+        requests = _requests(cases)
+        entry = book.packed[function] = (cases, requests, wire.Packed({"calls": requests}))
+    return entry
+
+
 class Session:
     """The student's process, restarted when a call kills it. One exercise after
     another may be graded in it (``use``); never another student's."""
@@ -105,9 +116,13 @@ class Session:
         """How the current student process ended (without starting a new one)."""
         return self.worker.exit_detail if self.worker is not None else ""
 
-    def call_cases(self, cases: list[Case]):
+    def call_cases(self, cases: list[Case], packed: tuple | None = None):
         """Yield (case, outcome) for ``cases`` in order, pipelined (see ``Worker.call_many``);
-        stops after the case that loses the student's process."""
+        stops after the case that loses the student's process.  ``packed``: what
+        ``_packed_calls`` made for exactly these cases."""
+        if packed is not None and packed[0] is cases:
+            yield from zip(cases, self.get().call_many(packed[1], packed[2]))
+            return
         yield from zip(cases, self.get().call_many(_requests(cases)))
 
     def close(self) -> None:
@@ -126,7 +141,7 @@ def _group_key(case: Case) -> tuple[str, str]:
 
 
 def _run_cases(session: Session, spec: Spec, cases: list[Case],
-               counts: dict | None = None) -> tuple[int, int, list, dict]:
+               counts: dict | None = None, packed: tuple | None = None) -> tuple[int, int, list, dict]:
     """Run every case in order (stopping only when the student's process is lost);
     returns (passed, run, [(case, finding, outcome), ...] for the first failures,
     {group: [first (case, finding, outcome), number failing]}). ``counts``, when
@@ -137,7 +152,7 @@ def _run_cases(session: Session, spec: Spec, cases: list[Case],
     if counts is not None:
         for case in cases:
             counts.setdefault(scoring.group_of(case.kind), [0, 0])[1] += 1
-    for case, outcome in session.call_cases(cases):
+    for case, outcome in session.call_cases(cases, packed):
         run += 1
         finding = check(case, outcome, spec.tolerance)
         if finding is None:
@@ -343,9 +358,10 @@ def _failure_data(case: Case, finding, outcome, source: notebook.Context | None 
 def _grade_function(session: Session, spec: Spec, book: CaseBook, fspec: FunctionSpec,
                     source: notebook.Context | None = None) -> FunctionResult:
     started = time.monotonic()
-    cases = book.cases[fspec.name]
+    packed = _packed_calls(book, fspec.name)
+    cases = packed[0]
     counts = {} if spec.scoring == "cases" else None
-    passed, run, failures, groups = _run_cases(session, spec, cases, counts)
+    passed, run, failures, groups = _run_cases(session, spec, cases, counts, packed)
     split = scoring.split(fspec.points, counts, spec.weight) if counts is not None else None
     if not failures:
         return FunctionResult(fspec.name, True, fspec.points, fspec.points, cases_passed=passed,

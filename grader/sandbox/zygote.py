@@ -442,7 +442,7 @@ class Worker:
             self.sock.settimeout(seconds)
             self._timeout = seconds
 
-    def call_many(self, requests: list[dict]):
+    def call_many(self, requests: list[dict], packed: "wire.Packed | None" = None):
         """Send every call at once and yield each outcome as it arrives.
 
         The student's process reads the whole batch before it answers (so
@@ -450,7 +450,8 @@ class Worker:
         each call as soon as it returns: no round trip per call, and each call
         still has its own time limit.  Stop iterating early and the replies
         still due are drained before the next request.  Nothing more is
-        yielded once the process is lost.
+        yielded once the process is lost.  ``packed``: ``{"calls": requests}``
+        packed beforehand, sent instead.
         """
         if not self.alive:
             return
@@ -459,7 +460,7 @@ class Worker:
             return
         try:
             self._set_timeout(self.job.limits.time_s)
-            wire.send(self.sock, {"calls": requests})
+            wire.send(self.sock, packed if packed is not None else {"calls": requests})
         except OSError:
             self._lose("died")
             yield Outcome(status="died", detail=self.exit_detail)
