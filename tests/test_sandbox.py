@@ -445,3 +445,29 @@ def test_packed_calls_are_made_once_per_case_book_and_give_the_same_outcomes(tmp
             np.testing.assert_array_equal(v1.get("array"), v2.get("array"))
     book.cases["max_pool_forward"] = cases[:3]      # another case list: packed again
     assert len(_packed_calls(book, "max_pool_forward")[1]) == 3
+
+
+def test_calls_the_zygote_holds_give_the_same_outcomes_and_fresh_inputs(tmp_path):
+    # Kept calls (Zygote.keep) are decoded once in the zygote: each call still gets
+    # its own copy of the inputs, an in-place change is still reported, and a
+    # worker forked before the zygote held them is sent the calls themselves.
+    (tmp_path / "exercise3.py").write_text(
+        "import numpy as np\n"
+        "def f(x, k=1):\n"
+        "    x += k\n"
+        "    return x.sum()\n")
+    requests = [{"function": "f", "args": {"x": np.arange(4.0), "k": k}, "positional": ["x"], "module": None}
+                for k in (1, 2, 3)]
+    packed = wire.Packed({"calls": requests})
+    with Zygote() as z:
+        with z.spawn(WorkerJob(str(tmp_path), "exercise3")) as early:
+            z.keep("f/test/0", packed)
+            assert z.kept == {"f/test/0"}
+            before_keep = list(early.call_many(requests, packed, "f/test/0"))
+        with z.spawn(WorkerJob(str(tmp_path), "exercise3")) as w:
+            kept = list(w.call_many(requests, packed, "f/test/0"))
+            again = list(w.call_many(requests, packed, "f/test/0"))
+    for outcomes in (before_keep, kept, again):
+        assert [o.value["value"] for o in outcomes] == [10.0, 14.0, 18.0]
+        for o, k in zip(outcomes, (1, 2, 3)):
+            np.testing.assert_array_equal(o.inputs_after["x"], np.arange(4.0) + k)

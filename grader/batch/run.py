@@ -496,10 +496,15 @@ def _stage_root() -> str:
     return root
 
 
-def _casebooks(specs: dict, names, seed: int) -> dict:
-    """Build each named exercise's case book once (every student gets the same cases)."""
+def _casebooks(specs: dict, names, seed: int, zygote) -> dict:
+    """Build each named exercise's case book once (every student gets the same cases)
+    and have the zygote hold their calls for every worker it forks."""
     from grader.engine.cases import build_casebook
-    return {name: build_casebook(specs[name], seed) for name in names}
+    from grader.engine.runner import keep_calls
+    books = {name: build_casebook(specs[name], seed) for name in names}
+    for book in books.values():
+        keep_calls(zygote, book)
+    return books
 
 
 class _LocalRunner:
@@ -519,7 +524,7 @@ class _LocalRunner:
         import grader.engine.runner         # noqa: F401
         stage_root = _stage_root()
         hide = [str(Path(self.opts.submissions).resolve()), str(Path(self.opts.out).resolve())]
-        books = _casebooks(self.specs, sorted({e for j in jobs for e in j.exercises}), self.opts.seed)
+        books = _casebooks(self.specs, sorted({e for j in jobs for e in j.exercises}), self.opts.seed, zygote)
         pending = list(reversed(jobs))
         record = _Recorder(store, version, self.specs, sum(len(j.exercises) for j in jobs), progress,
                            lang=self.opts.lang)
@@ -680,7 +685,7 @@ def _subprocess_main() -> None:
             try:
                 new = [e for e in dict.fromkeys(job.exercises) if e not in books]
                 specs.update({e: load_spec(e) for e in new if e not in specs})
-                books.update(_casebooks(specs, new, request["seed"]))
+                books.update(_casebooks(specs, new, request["seed"], zygote))
             except Exception as exc:  # noqa: BLE001 - one job's failure is data
                 for exercise in job.exercises:
                     emit(_failure(exercise, exc))

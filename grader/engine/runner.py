@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 import re
 import shutil
@@ -65,15 +66,28 @@ def _requests(cases: list[Case]) -> list[dict]:
             for c in cases]
 
 
-def _packed_calls(book: CaseBook, function: str) -> tuple[list[Case], list[dict], wire.Packed]:
-    """(cases, requests, packed requests) of all of ``function``'s cases in ``book``,
-    made once per case book: every student is sent the same message."""
+_KEYS = itertools.count()
+
+
+def _packed_calls(book: CaseBook, function: str) -> tuple[list[Case], list[dict], wire.Packed, str]:
+    """(cases, requests, packed requests, key) of all of ``function``'s cases in ``book``,
+    made once per case book: every student is sent the same message, or only its
+    key once the zygote holds it (``Zygote.keep``). Keys are unique across the
+    processes of a run (the pid of the process that packed them)."""
     cases = book.cases[function]
     entry = book.packed.get(function)
     if entry is None or entry[0] is not cases or len(entry[1]) != len(cases):
         requests = _requests(cases)
-        entry = book.packed[function] = (cases, requests, wire.Packed({"calls": requests}))
+        entry = book.packed[function] = (cases, requests, wire.Packed({"calls": requests}),
+                                         f"{function}/{os.getpid()}/{next(_KEYS)}")
     return entry
+
+
+def keep_calls(zygote: Zygote, book: CaseBook) -> None:
+    """Have ``zygote`` hold every function's calls of ``book`` for the workers it forks."""
+    for function in book.cases:
+        _, _, packed, key = _packed_calls(book, function)
+        zygote.keep(key, packed)
 
 
 class Session:
@@ -121,7 +135,7 @@ class Session:
         stops after the case that loses the student's process.  ``packed``: what
         ``_packed_calls`` made for exactly these cases."""
         if packed is not None and packed[0] is cases:
-            yield from zip(cases, self.get().call_many(packed[1], packed[2]))
+            yield from zip(cases, self.get().call_many(packed[1], packed[2], packed[3]))
             return
         yield from zip(cases, self.get().call_many(_requests(cases)))
 

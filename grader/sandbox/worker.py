@@ -359,8 +359,27 @@ def _defined_in(module, root: str) -> bool:
     return isinstance(path, str) and os.path.dirname(path) == root
 
 
-def _call(mod, root: str, request: dict, output_fd: int) -> dict:
-    """Make one call."""
+#: Calls the zygote was given to hold (``Zygote.keep``), by key: decoded once and
+#: inherited by every worker forked afterwards. Each entry: (request with read-only
+#: arrays, the raw bytes of its array arguments).
+KEPT: dict[str, list] = {}
+
+
+def keep(key: str, calls) -> None:
+    """In the zygote: hold ``calls`` (a list of call requests) for the workers it forks later."""
+    prepared = []
+    for request in calls:
+        args = request["args"]
+        for value in args.values():
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False       # every call gets a copy
+        prepared.append((request, {k: v.tobytes() for k, v in args.items() if isinstance(v, np.ndarray)}))
+    KEPT[key] = prepared
+
+
+def _call(mod, root: str, request: dict, output_fd: int, pristine: dict | None = None) -> dict:
+    """Make one call; ``pristine``: the raw bytes of the array arguments when
+    ``request`` is a kept one (its arrays are then copied for the call)."""
     module_name = request.get("module")
     target = mod if module_name is None else (sys.modules.get(f"exercises.{module_name}")
                                               or sys.modules.get(module_name))
@@ -369,12 +388,15 @@ def _call(mod, root: str, request: dict, output_fd: int) -> dict:
     if not callable(fn):
         return {"status": "missing", "output": _take_output(output_fd)}
     args = request["args"]
+    if pristine is not None:
+        args = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in args.items()}
     # the wire has no tuples: sizes such as window=(3, 3) arrive as lists and are passed as tuples
     args = {k: (tuple(v) if type(v) is list else v) for k, v in args.items()}
     positional = [args[k] for k in request["positional"]]
     keywords = {k: v for k, v in args.items() if k not in request["positional"]}
     reply: dict = {}
-    before = {k: v.tobytes() for k, v in args.items() if isinstance(v, np.ndarray)}
+    before = pristine if pristine is not None else {k: v.tobytes() for k, v in args.items()
+                                                    if isinstance(v, np.ndarray)}
     caught: list = []
     with (warnings.catch_warnings(record=True) if request.get("warnings") else contextlib.nullcontext()) as rec:
         if rec is not None:
@@ -426,8 +448,12 @@ def serve(sock: socket.socket, job: dict) -> None:
                 report["output"] = _take_output(output_fd)
                 wire.send(sock, {"hello": report})
                 continue
-            for request in message.get("calls", ()):
-                wire.send(sock, _call(mod, root, request, output_fd) if mod is not None
+            if "kept" in message:
+                calls = KEPT.get(str(message["kept"]), [])
+            else:
+                calls = [(request, None) for request in message.get("calls", ())]
+            for request, pristine in calls:
+                wire.send(sock, _call(mod, root, request, output_fd, pristine) if mod is not None
                           else {"status": "missing", "output": _take_output(output_fd)})
     except wire.PeerClosed:
         pass

@@ -167,7 +167,7 @@ def _from_descendant(conn: socket.socket) -> bool:
 
 
 def _zygote_loop(listener: socket.socket, alive_fd: int) -> None:
-    """Serve spawn and wait requests until the grader's end of ``alive_fd`` closes."""
+    """Serve spawn, keep and wait requests until the grader's end of ``alive_fd`` closes."""
     from grader.sandbox import worker  # noqa: F401  (loaded once here, inherited by every worker)
     try:
         from grader.sandbox import hardening  # noqa: F401
@@ -214,6 +214,14 @@ def _serve(listener: socket.socket, alive_fd: int) -> None:
         except (wire.WireError, OSError):
             conn.close()
             continue
+        if request.get("op") == "keep":    # calls every later worker will make (from the grader)
+            try:
+                worker.keep(str(request["key"]), wire.recv(conn)["calls"])
+                wire.send(conn, {"kept": True})
+            except (wire.WireError, OSError, KeyError, TypeError):
+                pass
+            conn.close()
+            continue
         if request.get("op") == "wait":
             pid = int(request["pid"])
             if pid in workers:
@@ -257,6 +265,7 @@ class Zygote:
         self.address = os.path.join(self._dir, "zygote.sock")
         self._owner = os.getpid()
         self._proc = None
+        self.kept: set[str] = set()
         if fresh or "solutions" in sys.modules or "grader.engine.reference" in sys.modules:
             self._start_fresh()
         else:
@@ -311,6 +320,17 @@ class Zygote:
         """Start a worker for ``job`` and wait for it to load the student's module."""
         return Worker(self, job)
 
+    def keep(self, key: str, packed: wire.Packed) -> None:
+        """Hand the zygote a message of calls that every student is sent (packed
+        ``{"calls": [...]}``): it decodes them once, the workers it forks from now
+        on inherit them, and a worker is then asked for them by ``key`` instead of
+        receiving and decoding the whole message again."""
+        with self._connect() as sock:
+            wire.send(sock, {"op": "keep", "key": key})
+            wire.send(sock, packed)
+            if wire.recv(sock).get("kept"):
+                self.kept.add(key)
+
     def exit_status(self, pid: int) -> int:
         """Reap worker ``pid`` (after it has been killed or has exited)."""
         with self._connect() as sock:
@@ -358,6 +378,7 @@ class Worker:
     def __init__(self, zygote: Zygote, job: WorkerJob) -> None:
         self.zygote = zygote
         self.job = job
+        self.kept = frozenset(zygote.kept)     # what the zygote held when it forked this process
         self.workdir = tempfile.mkdtemp(prefix="euron-grade-run-")
         self.pid: int | None = None
         self.alive = False
@@ -442,7 +463,7 @@ class Worker:
             self.sock.settimeout(seconds)
             self._timeout = seconds
 
-    def call_many(self, requests: list[dict], packed: "wire.Packed | None" = None):
+    def call_many(self, requests: list[dict], packed: "wire.Packed | None" = None, key: str = ""):
         """Send every call at once and yield each outcome as it arrives.
 
         The student's process reads the whole batch before it answers (so
@@ -451,7 +472,8 @@ class Worker:
         still has its own time limit.  Stop iterating early and the replies
         still due are drained before the next request.  Nothing more is
         yielded once the process is lost.  ``packed``: ``{"calls": requests}``
-        packed beforehand, sent instead.
+        packed beforehand, sent instead; ``key``: the name under which the
+        zygote holds them (``keep``), sent instead when it does.
         """
         if not self.alive:
             return
@@ -460,7 +482,10 @@ class Worker:
             return
         try:
             self._set_timeout(self.job.limits.time_s)
-            wire.send(self.sock, packed if packed is not None else {"calls": requests})
+            if key and key in self.kept:
+                wire.send(self.sock, {"kept": key})
+            else:
+                wire.send(self.sock, packed if packed is not None else {"calls": requests})
         except OSError:
             self._lose("died")
             yield Outcome(status="died", detail=self.exit_detail)
