@@ -1,6 +1,7 @@
 """Batch grading: the isolation's cost, measured against two baselines in the same run.
 
     python benchmarks/bench_batch.py [--students 200] [--jobs 2] [--pytest-sample 12]
+                                     [--baseline GIT-REF [--repeat 3]]
 
 The class: ``--students`` submissions made from the test corpus, 60 % correct
 (several styles), 20 % buggy, 20 % hostile (infinite loop, memory bomb, fork
@@ -21,6 +22,12 @@ network, importing ``solutions``, tampering with numpy, killing the grader).
    (how notebook graders work), on a sample; the pytest file loads the same
    cases from an .npz and compares with numpy.allclose.
 
+4. With ``--baseline REF``: the same correct+buggy class graded by this checkout and
+   by the grader at git revision REF (``git archive`` into a temporary folder, put
+   first on PYTHONPATH), ``--repeat`` times each, alternating, medians compared:
+   CPU per submission without the run's fixed start and end, and the whole run.
+   The class keeps only the exercises both graders know, so both do the same work.
+
 Every ratio divides two times measured in this run, with ``sys.executable``.
 """
 
@@ -31,6 +38,7 @@ import importlib
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -79,15 +87,78 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_batch(cls: Path, out: Path, jobs: int) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of the batch and all its processes)."""
+def run_batch(cls: Path, out: Path, jobs: int, code: Path | None = None) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the batch and all its processes); ``code``: a
+    checkout of another revision to run instead of this one."""
+    env = dict(os.environ)
+    if code is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(code), *filter(None, [env.get("PYTHONPATH")])])
+    shutil.rmtree(out, ignore_errors=True)
     started, cpu = time.perf_counter(), _children_cpu()
     proc = subprocess.run([sys.executable, "-m", "grader", "batch", str(cls), "--out", str(out),
-                           "--jobs", str(jobs)], capture_output=True, text=True)
+                           "--jobs", str(jobs)], capture_output=True, text=True, env=env)
     elapsed, cpu = time.perf_counter() - started, _children_cpu() - cpu
     if proc.returncode != 0:
         sys.exit(f"batch failed: {proc.stderr[-2000:]}")
     return elapsed, cpu
+
+
+def exercises_of(code: Path) -> set[str]:
+    """The exercises the grader in ``code`` has a spec for (wherever its layout keeps them)."""
+    return {p.stem for p in code.glob("grader/**/specs/exercise*.yaml")}
+
+
+def class_of_one(cls: Path, students: list[str], dest: Path) -> str:
+    """A class of one: the first student, given the first file of every exercise the
+    class has and they lack, so that it builds the same case books (the run's fixed start)."""
+    one = students[0]
+    shutil.copytree(cls / one, dest / one)
+    for sid in students[1:]:
+        for f in (cls / sid).glob("exercise*.py"):
+            if not (dest / one / f.name).exists():
+                shutil.copy(f, dest / one / f.name)
+    return one
+
+
+def baseline_checkout(ref: str, dest: Path) -> Path:
+    """The repository at ``ref``, unpacked into ``dest`` (no worktree left behind)."""
+    dest.mkdir(parents=True)
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", ref], capture_output=True)
+    if archive.returncode != 0:
+        sys.exit(f"--baseline {ref}: {archive.stderr.decode().strip()}")
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
+    return dest
+
+
+def compare_with_baseline(cls: Path, students: list[str], tmp: Path, ref: str, jobs: int, repeat: int) -> None:
+    """Section 4: this checkout against revision ``ref`` on the same class, alternating runs."""
+    base = baseline_checkout(ref, tmp / "baseline-code")
+    common = exercises_of(REPO) & exercises_of(base)
+    shared = tmp / "common"
+    for sid in students:
+        for f in (cls / sid).iterdir():
+            if f.stem in common:
+                (shared / sid).mkdir(parents=True, exist_ok=True)
+                shutil.copy(f, shared / sid / f.name)
+    kept = sorted(p.name for p in shared.iterdir())
+    (tmp / "common-one").mkdir()
+    class_of_one(shared, kept, tmp / "common-one")
+    runs: dict[str, list[tuple[float, float, float]]] = {"this checkout": [], ref: []}
+    for _ in range(repeat):
+        for name, code in (("this checkout", None), (ref, base)):
+            wall, cpu = run_batch(shared, tmp / "out-cmp", jobs, code)
+            _, cpu_one = run_batch(tmp / "common-one", tmp / "out-cmp-one", jobs, code)
+            runs[name].append((wall, cpu, (cpu - cpu_one) / (len(kept) - 1)))
+    med = {name: [statistics.median(r[i] for r in rs) for i in range(3)] for name, rs in runs.items()}
+    now, then = med["this checkout"], med[ref]
+    print(f"4. against {ref} on the same {len(kept)} submissions ({', '.join(sorted(common))}), "
+          f"median of {repeat} alternating runs each:")
+    print(f"   CPU per submission without the fixed start and end: {now[2] * 1000:.1f} ms vs {then[2] * 1000:.1f} ms"
+          f" = {now[2] / then[2]:.2f}x  (target <= 1.10x)")
+    print(f"   whole run CPU: {now[1]:.2f} s vs {then[1]:.2f} s = {now[1] / then[1]:.2f}x; "
+          f"wall: {now[0]:.2f} s vs {then[0]:.2f} s = {now[0] / then[0]:.2f}x")
+    print("   each run (wall s, CPU s, CPU ms per submission): " + "; ".join(
+        f"{name}: " + ", ".join(f"({w:.2f}, {c:.2f}, {m * 1000:.1f})" for w, c, m in rs) for name, rs in runs.items()))
 
 
 def in_process(cls: Path, students: list[str], with_checks: bool) -> float:
@@ -218,6 +289,8 @@ def main() -> None:
     ap.add_argument("--students", type=int, default=200)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--pytest-sample", type=int, default=12)
+    ap.add_argument("--baseline", metavar="GIT-REF", help="also compare with the grader at this revision")
+    ap.add_argument("--repeat", type=int, default=3, help="alternating runs per side for --baseline")
     a = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-batch-"))
     os.chmod(tmp, 0o711)
@@ -235,9 +308,8 @@ def main() -> None:
         (tmp / "tame").mkdir()
         for s in tame:
             shutil.copytree(tmp / "class" / s, tmp / "tame" / s)
-        one = tame[0]
         (tmp / "one").mkdir()
-        shutil.copytree(tmp / "class" / one, tmp / "one" / one)
+        one = class_of_one(tmp / "class", tame, tmp / "one")
         batch_tame, cpu_tame = run_batch(tmp / "tame", tmp / "out-tame", a.jobs)
         _, cpu_one = run_batch(tmp / "one", tmp / "out-one", a.jobs)
         calls = in_process(tmp / "tame", tame, with_checks=False)
@@ -265,19 +337,25 @@ def main() -> None:
               f"{(checked / n + floor) / (calls / n):.2f}x, or (calls + checks + floor) / (calls + checks) = "
               f"{(checked / n + floor) / (checked / n):.2f}x, before a single byte of a call or reply is sent")
 
-        if a.pytest_sample <= 0:     # no pytest baseline
-            return
-        sample = tame[:: max(1, len(tame) // a.pytest_sample)][:a.pytest_sample]
-        (tmp / "pytest").mkdir()
-        pt = pytest_baseline(tmp / "class", sample, tmp / "pytest") / len(sample)
-        per_sub_wall = batch_tame / len(tame)
-        per_sub_cpu = cpu_tame / len(tame)
-        print(f"3. fresh pytest process per submission: {pt * 1000:.0f} ms wall (sample of {len(sample)}); batch "
-              f"{per_sub_wall * 1000:.0f} ms wall, {per_sub_cpu * 1000:.0f} ms CPU")
-        print(f"   speed-up per submission: {pt / per_sub_wall:.1f}x (wall, {a.jobs} jobs; target >= 10x), "
-              f"{pt / per_sub_cpu:.1f}x (pytest wall / batch CPU)")
+        if a.pytest_sample > 0:
+            pytest_section(tmp, tame, batch_tame, cpu_tame, a)
+        if a.baseline:
+            compare_with_baseline(tmp / "class", tame, tmp, a.baseline, a.jobs, a.repeat)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def pytest_section(tmp: Path, tame: list[str], batch_tame: float, cpu_tame: float, a) -> None:
+    """Section 3: a fresh ``python -m pytest`` per submission, on a sample."""
+    sample = tame[:: max(1, len(tame) // a.pytest_sample)][:a.pytest_sample]
+    (tmp / "pytest").mkdir()
+    pt = pytest_baseline(tmp / "class", sample, tmp / "pytest") / len(sample)
+    per_sub_wall = batch_tame / len(tame)
+    per_sub_cpu = cpu_tame / len(tame)
+    print(f"3. fresh pytest process per submission: {pt * 1000:.0f} ms wall (sample of {len(sample)}); batch "
+          f"{per_sub_wall * 1000:.0f} ms wall, {per_sub_cpu * 1000:.0f} ms CPU")
+    print(f"   speed-up per submission: {pt / per_sub_wall:.1f}x (wall, {a.jobs} jobs; target >= 10x), "
+          f"{pt / per_sub_cpu:.1f}x (pytest wall / batch CPU)")
 
 
 if __name__ == "__main__":
