@@ -159,6 +159,7 @@ def check(*functions, lang: str | None = None, exercise: str | None = None) -> C
     folder = _stage(_source(functions), exercise)
     zygote = Zygote(fresh=_ipython() is not None)
     try:
+        zygote.own(folder)     # a kernel restarted mid-check kills this process, not the zygote
         result = grade(spec, folder, casebook=book, zygote=zygote)
     finally:
         zygote.close()

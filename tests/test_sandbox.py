@@ -471,3 +471,64 @@ def test_calls_the_zygote_holds_give_the_same_outcomes_and_fresh_inputs(tmp_path
         assert [o.value["value"] for o in outcomes] == [10.0, 14.0, 18.0]
         for o, k in zip(outcomes, (1, 2, 3)):
             np.testing.assert_array_equal(o.inputs_after["x"], np.arange(4.0) + k)
+
+
+def _children_of(pid: int) -> list[tuple[int, bytes]]:
+    """(pid, name) of the processes whose parent is ``pid``."""
+    import os
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                head, tail = f.read().rsplit(b")", 1)
+            comm, ppid = head.split(b"(", 1)[1], int(tail.split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == pid:
+            found.append((int(name), comm))
+    return found
+
+
+def test_a_single_run_killed_with_9_leaves_no_process_and_no_folder(tmp_path):
+    # A Jupyter kernel restarted mid-check, or `kill -9` of euron-grade: the zygote
+    # outlives the grader, ends the student's processes and removes the run's folders.
+    import os
+    import signal
+    import subprocess
+    import sys
+    import tempfile
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "exercise3.py").write_text(
+        "import os, time\n"
+        "def max_pool_forward(x, size=2, stride=2):\n"
+        "    if os.fork() == 0:\n"
+        "        os.setsid()\n"
+        "        time.sleep(120)\n"
+        "        os._exit(0)\n"
+        "    time.sleep(120)\n")
+    run_tmp = tempfile.mkdtemp(prefix="euron-kill-test-")
+    os.chmod(run_tmp, 0o711)
+    try:
+        env = {**os.environ, "TMPDIR": run_tmp}
+        proc = subprocess.Popen([sys.executable, "-m", "grader", "exercise3", "--submission", str(sub)],
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any(n.startswith("euron-grade-run-") for n in os.listdir(run_tmp)):
+            time.sleep(0.05)
+        zygotes = [pid for pid, comm in _children_of(proc.pid) if comm == b"euron-zygote"]
+        assert zygotes and any(n.startswith("euron-grade-run-") for n in os.listdir(run_tmp))
+        workers = _children_of(zygotes[0])
+        time.sleep(1.0)       # the student's function is sleeping, its child too
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and (os.listdir(run_tmp) or os.path.exists(f"/proc/{zygotes[0]}")):
+            time.sleep(0.1)
+        assert os.listdir(run_tmp) == []
+        assert not os.path.exists(f"/proc/{zygotes[0]}")
+        assert workers and not any(os.path.exists(f"/proc/{pid}") for pid, _ in workers)
+    finally:
+        subprocess.run(["rm", "-rf", run_tmp])

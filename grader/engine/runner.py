@@ -501,6 +501,9 @@ def grade(spec: Spec, submission, *, casebook: CaseBook | None = None, seed: int
             confinement = default_confinement(stage)
         session = Session(zygote, WorkerJob(load_from, module, spec.limits, confinement))
     try:
+        for temporary in (stage, converted) if own_session else ():
+            if temporary is not None:       # removed by the zygote even if this process is killed
+                zygote.own(temporary)
         book = casebook if casebook is not None else build_casebook(spec, seed)
         hello = session.get().hello if own_session else session.use(module, spec.limits)
         source = notebook.source_info(hello, module, notebook_name)

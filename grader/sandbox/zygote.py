@@ -179,13 +179,19 @@ def _zygote_loop(listener: socket.socket, alive_fd: int) -> None:
         libc.prctl(PR_SET_NAME, ZYGOTE_NAME, 0, 0, 0)   # how a later run tells a live zygote
     except (OSError, AttributeError):
         pass
+    folders = {os.path.dirname(listener.getsockname())}
     try:
-        _serve(listener, alive_fd)
+        _serve(listener, alive_fd, folders)
     finally:   # the grader is gone or done: nothing of the students' may outlive us
         _end_all()
+        # nor any folder of the run (the grader removes them itself unless it was killed)
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
-def _serve(listener: socket.socket, alive_fd: int) -> None:
+def _serve(listener: socket.socket, alive_fd: int, folders: set[str]) -> None:
+    """``folders`` gets every folder to remove when the zygote ends: each worker's
+    working folder and those the grader hands over (``Zygote.own``)."""
     from grader.sandbox import worker
     workers: set[int] = set()
     statuses: dict[int, int] = {}
@@ -214,6 +220,14 @@ def _serve(listener: socket.socket, alive_fd: int) -> None:
         except (wire.WireError, OSError):
             conn.close()
             continue
+        if request.get("op") == "own":
+            folders.add(str(request["path"]))
+            try:
+                wire.send(conn, {"owned": True})
+            except OSError:
+                pass
+            conn.close()
+            continue
         if request.get("op") == "keep":    # calls every later worker will make (from the grader)
             try:
                 worker.keep(str(request["key"]), wire.recv(conn)["calls"])
@@ -234,6 +248,7 @@ def _serve(listener: socket.socket, alive_fd: int) -> None:
             wire.send(conn, {"status": statuses.pop(pid, -1)})
             conn.close()
             continue
+        folders.add(str(request["job"]["workdir"]))
         go_r, go_w = os.pipe()
         pid = os.fork()
         if pid == 0:
@@ -330,6 +345,14 @@ class Zygote:
             wire.send(sock, packed)
             if wire.recv(sock).get("kept"):
                 self.kept.add(key)
+
+    def own(self, path: str) -> None:
+        """Have the zygote remove ``path`` when it ends: if the grader is killed
+        (``kill -9``, a Jupyter kernel restarted mid-check), the zygote, which
+        outlives it, still ends the students' processes and removes the run's folders."""
+        with self._connect() as sock:
+            wire.send(sock, {"op": "own", "path": str(path)})
+            wire.recv(sock)
 
     def exit_status(self, pid: int) -> int:
         """Reap worker ``pid`` (after it has been killed or has exited)."""
