@@ -72,21 +72,42 @@ def _source(functions) -> str:
     return _definitions(["import numpy as np"] + [inspect.getsource(fn) for fn in functions])
 
 
+def _earlier_exercises(source: str) -> list[str]:
+    """The ``exercises.<name>`` modules ``source`` imports (``from exercises.exercise2 import ...``,
+    ``import exercises.exercise2``)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    found = []
+    for node in ast.walk(tree):
+        names = [node.module] if isinstance(node, ast.ImportFrom) and node.module else (
+            [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+        found += [n for n in names if n.startswith("exercises.") and n.count(".") == 1]
+    return found
+
+
 def _stage(source: str, exercise: str) -> str:
     """A private folder with the source as ``<exercise>.py`` and the earlier
-    exercises it imports (``from exercises.exercise2 import ...``) as the kernel finds them."""
+    exercises it imports (``from exercises.exercise2 import ...``) as the kernel
+    finds them, and those they import in turn (exercise 5 imports exercise 4,
+    which imports exercise 2)."""
     folder = tempfile.mkdtemp(prefix="euron-grade-check-")
     Path(folder, f"{exercise}.py").write_text(source, encoding="utf-8")
-    for node in ast.walk(ast.parse(source)):
-        module = node.module if isinstance(node, ast.ImportFrom) else None
-        if not module or not module.startswith("exercises.") or module == f"exercises.{exercise}":
+    seen, todo = {f"exercises.{exercise}"}, _earlier_exercises(source)
+    while todo:
+        module = todo.pop(0)
+        if module in seen:
             continue
+        seen.add(module)
         try:
             found = importlib.util.find_spec(module)
         except (ImportError, ValueError):
             found = None
         if found is not None and found.origin and Path(found.origin).is_file():
-            shutil.copyfile(found.origin, Path(folder, module.split(".", 1)[1] + ".py"))
+            target = Path(folder, module.split(".", 1)[1] + ".py")
+            shutil.copyfile(found.origin, target)
+            todo += _earlier_exercises(target.read_text(encoding="utf-8", errors="replace"))
     return folder
 
 

@@ -386,6 +386,39 @@ def test_notebook_check_cells_in_a_real_kernel(pack, tmp_path):
         assert any("global_avg_pool" in k and v == 3 for k, v in scores.items()), got
 
 
+@pytest.mark.parametrize("exercise, earlier_conv", [("exercise4", "correct"), ("exercise5", "correct"),
+                                                   ("exercise4", "conv_bias_forgotten")])
+def test_notebooks_that_import_earlier_exercises_check_in_a_real_kernel(pack, tmp_path, exercise, earlier_conv):
+    # Exercises 4 and 5 import the student's own earlier weeks (exercises/exercise2.py ...)
+    # from the pack folder, one level above notebooks/: their check cells must grade
+    # with those files, and name a failing earlier function as the one to fix first.
+    import shutil
+    out, python = pack
+    if run(python, "-c", "import nbclient, ipykernel").returncode != 0:
+        pytest.skip("nbclient and ipykernel are not installed (pip install -e '.[test]')")
+    folder = tmp_path / "pack"
+    shutil.copytree(out / "notebooks", folder / "notebooks")
+    shutil.copytree(out / "exercises", folder / "exercises")
+    for name in ("exercise2", "exercise3", "exercise4"):
+        shutil.copy(CORPUS / "correct" / "loops" / f"{name}.py", folder / "exercises" / f"{name}.py")
+    if earlier_conv != "correct":
+        shutil.copy(CORPUS / "buggy" / earlier_conv / "exercise2.py", folder / "exercises" / "exercise2.py")
+    source = (CORPUS / "correct" / "loops" / f"{exercise}.py").read_text(encoding="utf-8")
+    names = [f.name for f in __import__("grader.engine.spec", fromlist=["load_spec"]).load_spec(exercise).functions]
+    filled, executed = tmp_path / "filled.ipynb", tmp_path / "run.ipynb"
+    _fill(folder / "notebooks" / f"{exercise}.ipynb", dict.fromkeys(names, source), filled)
+    done = run(python, "-c", RUN_NOTEBOOK, str(filled), str(folder / "notebooks"), str(executed), cwd=tmp_path,
+               timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    shown = _check_outputs(executed)
+    assert set(shown) == set(names)
+    for name, text in shown.items():
+        if earlier_conv != "correct" and name == "residual_block_forward":
+            assert "FAIL" in text and "fix conv_forward in exercise2 first" in text, text
+        else:
+            assert "PASS" in text and "FAIL" not in text, (name, text)
+
+
 def test_the_markdown_report_says_public_cases_and_hidden_grading():
     from grader.engine import report
     from grader.engine.results import ExerciseResult, FunctionResult
