@@ -243,3 +243,24 @@ def test_a_second_notebook_is_named_truly(tmp_path):
     assert subs[0].notes == ["exercise3.py was taken from the notebook a.ipynb",
                              "b.ipynb: exercise3.py is graded from the notebook a.ipynb, not from this notebook",
                              "c.ipynb defines none of the graded functions; it was not graded"]
+
+
+def test_a_single_notebook_finds_the_earlier_exercises_beside_it(tmp_path):
+    # Week 5's notebook imports exercises.exercise3 and exercises.exercise4 (which imports
+    # exercises.exercise2): graded alone, it gets the exercise files and notebooks beside it,
+    # as a batch submission's folder would give them.
+    loops = HERE / "fixtures" / "submissions" / "correct" / "loops"
+    for name in ("exercise2", "exercise3"):
+        shutil.copy(loops / f"{name}.py", tmp_path / f"{name}.py")
+    (tmp_path / "exercise4.ipynb").write_bytes(cells("%matplotlib inline", (loops / "exercise4.py").read_text()))
+    (tmp_path / "exercise5.ipynb").write_bytes(cells("!pip install numpy", (loops / "exercise5.py").read_text()))
+    (tmp_path / "exercise6.ipynb").write_bytes(b"not a notebook")      # a broken neighbour is ignored
+    done = cli("exercise5", "--submission", str(tmp_path / "exercise5.ipynb"), "--json")
+    result = json.loads(done.stdout)
+    assert done.returncode == 0 and result["score"] == result["max_score"], done.stdout[-2000:]
+    assert result["source"]["skipped"] == []
+    (tmp_path / "exercise4.ipynb").unlink()          # without week 4 beside it: the import is what fails
+    result = json.loads(cli("exercise5", "--submission", str(tmp_path / "exercise5.ipynb"), "--json").stdout)
+    assert result["score"] < result["max_score"]
+    assert any("exercises.exercise4" in s.get("error", "") + s.get("statement", "")
+               for s in result["source"]["skipped"]), result["source"]

@@ -48,14 +48,38 @@ def resolve_submission(path: str | os.PathLike, spec: Spec) -> tuple[str, str]:
                      f"or a notebook)")
 
 
+_EXERCISE_NAME = re.compile(r"^exercise[1-9]$")
+
+
 def _notebook_folder(path: Path, spec: Spec) -> str:
-    """A private folder holding the notebook's imports and definitions as ``<exercise>.py``."""
+    """A private folder holding the notebook's imports and definitions as ``<exercise>.py``,
+    with the other exercises beside it (``exerciseN.py``, else ``exerciseN.ipynb``
+    converted), which it may import, as a batch submission's folder would have them."""
     try:
         source, _notes = notebook.notebook_source(path.read_bytes(), path.name)
     except (notebook.NotebookError, OSError) as exc:
         raise UsageError(f"{path}: {exc}") from None
     folder = tempfile.mkdtemp(prefix="euron-grade-nb-")
     Path(folder, f"{spec.name}.py").write_text(source, encoding="utf-8")
+    try:
+        siblings = sorted(path.parent.iterdir())
+    except OSError:
+        siblings = []
+    for sibling in siblings:
+        name = sibling.stem
+        if (not _EXERCISE_NAME.match(name) or name == spec.name or sibling.is_symlink() or not sibling.is_file()
+                or sibling.suffix not in (".py", ".ipynb") or Path(folder, f"{name}.py").exists()
+                or (sibling.suffix == ".ipynb" and sibling.with_suffix(".py").is_file())
+                or sibling.stat().st_size > MAX_STAGED_BYTES):
+            continue
+        try:
+            if sibling.suffix == ".py":
+                shutil.copyfile(sibling, Path(folder, f"{name}.py"))
+            else:
+                text = notebook.notebook_source(sibling.read_bytes(), sibling.name)[0]
+                Path(folder, f"{name}.py").write_text(text, encoding="utf-8")
+        except (notebook.NotebookError, OSError):
+            continue     # the exercise graded is the one named; a broken neighbour shows up as its import
     return folder
 
 
