@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from grader.errors import GraderError, UsageError, one_line_usage
-from grader.korean import default_lang, kformat
+from grader import korean
+from grader.korean import default_lang
 
 LANGS = click.Choice(["en", "ko"])
 LANG_HELP = "Language of the output (default: LC_ALL/LC_MESSAGES/LANG, else ko)."
@@ -41,7 +42,7 @@ SAY = {
 
 
 def say(lang: str, key: str, **values) -> str:
-    return kformat(SAY.get(lang, SAY["en"])[key], **values)
+    return korean.say(SAY, lang, key, **values)
 
 
 # Commands imported only when named: the single-exercise path never pays for them

@@ -254,6 +254,27 @@ def kformat(template: str, *args: Any, **values: Any) -> str:
     return _FORMATTER.format(template, *args, **values)
 
 
+def table(tables: dict[str, dict], lang: str) -> dict:
+    """``lang``'s table of a ``{"en": {...}, "ko": {...}}`` set; English for another language."""
+    return tables.get(lang, tables["en"])
+
+
+def message(tables: dict[str, Any], lang: str, key: str | None = None) -> Any:
+    """``key``'s text in ``lang``'s table of ``tables``, else in English's (a language
+    or a key the tables lack). Without ``key``: the language's whole entry."""
+    found = tables.get(lang)
+    if key is None:
+        return found if found is not None else tables["en"]
+    if isinstance(found, dict) and key in found:
+        return found[key]
+    return tables["en"][key]
+
+
+def say(tables: dict[str, dict], lang: str, key: str, **values: Any) -> str:
+    """``message(tables, lang, key)`` with ``values`` filled in by :func:`kformat`."""
+    return kformat(message(tables, lang, key), **values)
+
+
 def particle_fields(template: str) -> list[tuple[str, str]]:
     """(field name, pair) for every ``{field:...@pair}`` of a template; raises
     ValueError for a malformed template or an unknown pair."""

@@ -157,9 +157,10 @@ CHECK_ERRORS = {
 def check(*functions, lang: str | None = None, exercise: str | None = None) -> CheckReport:
     """Grade ``functions`` (defined in this notebook or script) as ``euron-grade`` would,
     in ``lang`` (default: the environment's, else Korean; see grader.korean.default_lang)."""
+    from grader import korean
     from grader.korean import default_lang, kformat
     lang = default_lang(lang)
-    said = CHECK_ERRORS.get(lang, CHECK_ERRORS["en"])
+    said = korean.table(CHECK_ERRORS, lang)
     from grader import expected
     from grader.engine.runner import DEFAULT_SEED, grade
     from grader.engine.spec import load_spec

@@ -149,3 +149,15 @@ def test_kformat():
 def test_default_lang(env, want):
     assert default_lang(None, env) == want
     assert default_lang("en", env) == "en" and default_lang("ko", env) == "ko"
+
+
+def test_one_lookup_rule_for_every_message_table():
+    from grader import korean
+    tables = {"en": {"done": "{n} graded", "extra": "only in English", "blank": "x"},
+              "ko": {"done": "{n:,@을/를} 채점", "blank": ""}}
+    assert korean.say(tables, "ko", "done", n=1000) == "1,000을 채점"
+    assert korean.say(tables, "ko", "extra") == "only in English"       # a key Korean lacks
+    assert korean.say(tables, "fr", "done", n=3) == "3 graded"           # a language nobody wrote
+    assert korean.message(tables, "ko", "blank") == ""                   # an empty text is a text
+    assert korean.table(tables, "ko") is tables["ko"] and korean.table(tables, "de") is tables["en"]
+    assert korean.message({"en": "Not graded", "ko": "채점하지 못함"}, "ko") == "채점하지 못함"

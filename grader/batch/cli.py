@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from grader.batch import run as batch_mod
-from grader.korean import default_lang, kformat
+from grader import korean
+from grader.korean import default_lang
 
 #: What the command prints, per language (``--lang``, else the environment; see grader.korean.default_lang).
 SAY = {
@@ -29,7 +30,7 @@ SAY = {
 
 
 def say(lang: str, key: str, **values) -> str:
-    return kformat(SAY.get(lang, SAY["en"])[key], **values)
+    return korean.say(SAY, lang, key, **values)
 
 
 class _Printer:

@@ -31,6 +31,7 @@ from pathlib import Path
 from grader.batch.archive import Problem
 from grader.engine.notebook import skipped_notebooks, skipped_once
 from grader.batch.roster import Student, read_roster  # noqa: F401 - Student is part of this module's API
+from grader import korean
 from grader.korean import kformat
 
 CRASH_CODES = {"timeout": "timed out", "died": "crashed", "memory": "memory limit"}
@@ -162,8 +163,7 @@ _KO_NOTES = [
 
 def say(lang: str, key: str, **values) -> str:
     """One text of :data:`TEXT` in ``lang`` (English for an unknown language)."""
-    table = TEXT.get(lang, TEXT["en"])
-    return kformat(table.get(key, TEXT["en"][key]), **values)
+    return korean.say(TEXT, lang, key, **values)
 
 
 def note_text(note, lang: str) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import re
 
+from grader import korean
 from grader.batch import gradebook as gb
 
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:")
@@ -193,7 +194,7 @@ def summary_html(results: "gb.ClassResults", stats: "gb.ClassStats", names: dict
                      for c, p, n in stats.pass_rates], "ok")]
     rows = "".join(f"<tr><td class=\"n\">{n}</td><td>{esc(fn)}</td><td><code>{esc(kind)}</code></td>"
                    f"<td>{esc(text)}</td></tr>" for n, fn, kind, text in stats.failures)
-    count, function, kind = (esc(h) for h in gb.TEXT.get(lang, gb.TEXT["en"])["html_failure_head"])
+    count, function, kind = (esc(h) for h in korean.message(gb.TEXT, lang, "html_failure_head"))
     none = f"<p>{esc(t('none'))}</p>"
     parts += [f"<h2>{esc(t('failures'))}</h2>",
               f"<table><tr><th>{count}</th><th>{function}</th><th>{kind}</th><th></th></tr>{rows}</table>"
@@ -212,7 +213,7 @@ def summary_html(results: "gb.ClassResults", stats: "gb.ClassStats", names: dict
     parts += [f"<h2>{esc(t('ta_notes'))}</h2>", _list([gb.problem_text(p, lang) for p in results.ta_notes], none)]
     # the students
     exercises = results.exercises
-    head = [*gb.TEXT.get(lang, gb.TEXT["en"])["html_student_head"]] + exercises + [say("html_total")]
+    head = [*korean.message(gb.TEXT, lang, "html_student_head")] + exercises + [say("html_total")]
     types = ["text", "text", "text"] + ["number"] * (len(exercises) + 1)
     ths = "".join(f"<th data-col=\"{i}\" data-type=\"{t}\"{' class=n' if t == 'number' else ''}>{esc(h)}</th>"
                   for i, (h, t) in enumerate(zip(head, types)))

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Callable
 
 import grader
+from grader import korean
 from grader.batch import archive, gradebook, owner, roster as roster_mod
 from grader.sandbox import hardening
 from grader.errors import GraderError
@@ -278,7 +279,7 @@ NOT_GRADED_TEXT = {"en": "Not graded: {why}", "ko": "채점하지 못함: {why}"
 
 def _error_result(spec, message: str, lang: str = "en") -> dict:
     """A stored placeholder for an exercise the grader itself failed on (regraded by --resume)."""
-    said = NOT_GRADED_TEXT.get(lang, NOT_GRADED_TEXT["en"]).format(why=message)
+    said = korean.message(NOT_GRADED_TEXT, lang).format(why=message)
     return {"exercise": spec.name, "score": 0.0, "max_score": float(spec.max_score),
             "grader_error": message, "load_error": None,
             "functions": [{"name": f.name, "passed": False, "score": 0.0, "max_score": f.points,
@@ -304,7 +305,7 @@ class _Recorder:
             result, report = answer["result"], answer["report_md"]
         else:
             why = answer.get("error") or why or "the grading process ended without a result"
-            said = NOT_GRADED_TEXT.get(self.lang, NOT_GRADED_TEXT["en"]).format(why=why)
+            said = korean.message(NOT_GRADED_TEXT, self.lang).format(why=why)
             result, report = _error_result(spec, why, self.lang), f"# {spec.name}\n\n{said}\n"
         self.errors += not ok
         self.done += 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from grader import korean
 from grader.korean import kformat
 
 # key -> (English, Korean).  {line} and {source} are always there (they may be
@@ -199,9 +200,9 @@ def sentence(cause: dict, lang: str) -> str:
         why = kformat(text, **params)
     except (KeyError, ValueError, IndexError):
         why = en
-    word = WORD.get(lang, WORD["en"])
+    word = korean.message(WORD, lang)
     if params.get("source"):
-        where = kformat(LINE.get(lang, LINE["en"]),file=params.get("file") or "?", line=params.get("line"),
-                                                   source=params["source"])
+        where = kformat(korean.message(LINE, lang), file=params.get("file") or "?", line=params.get("line"),
+                        source=params["source"])
         return f"{word}: {why}\n  {where}"
     return f"{word}: {why}"

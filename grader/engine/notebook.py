@@ -37,6 +37,7 @@ import io
 import re
 import tokenize
 
+from grader import korean
 from grader.korean import kformat
 
 # -- reading the cells ---------------------------------------------------------------
@@ -498,7 +499,7 @@ MESSAGES = {
 
 
 def _words(lang: str) -> dict:
-    return MESSAGES.get(lang, MESSAGES["en"])
+    return korean.table(MESSAGES, lang)
 
 
 _NAME_ERROR = re.compile(r"name '([A-Za-z_]\w*)' is not defined")

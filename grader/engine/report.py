@@ -7,6 +7,7 @@ import re
 import numpy as np
 
 from grader import expected as catalog   # functions, case labels, misconceptions (content or bank)
+from grader import korean
 from grader.korean import kformat
 from grader.engine.notebook import explain as explain_skipped, source_lines
 from grader.engine.results import ExerciseResult, FunctionResult
@@ -145,7 +146,7 @@ def protection_text(name: str, lang: str) -> str:
 
 
 def words(lang: str) -> dict:
-    return WORDS.get(lang, WORDS["en"])
+    return korean.table(WORDS, lang)
 
 
 #: The partial-credit split (``scoring: cases``): case groups and one group's line.
@@ -164,12 +165,12 @@ def _pts(value: float) -> str:
 
 
 def group_name(group: str, lang: str) -> str:
-    return SPLIT_WORDS.get(lang, SPLIT_WORDS["en"]).get(group, group)
+    return korean.table(SPLIT_WORDS, lang).get(group, group)
 
 
 def group_line(entry: dict, lang: str) -> str:
     """One case group of a partial-credit split, in one line."""
-    template = SPLIT_WORDS.get(lang, SPLIT_WORDS["en"])["group"]
+    template = korean.message(SPLIT_WORDS, lang, "group")
     return template.format(group=group_name(entry["group"], lang), passed=entry["passed"], cases=entry["cases"],
                            score=_pts(entry["score"]), max_score=_pts(entry["max_score"]))
 
@@ -207,7 +208,7 @@ def describe(code: str, params: dict, function: str, module: str, lang: str) -> 
     Templates are rendered with :func:`grader.korean.kformat`: ``{function:@이/가}``
     chooses the particle from the word. In Korean, the sandbox's English details
     (time limits, exit codes) are put into Korean words first."""
-    template = MESSAGES.get(lang, MESSAGES["en"]).get(code) or MESSAGES["en"][code]
+    template = korean.message(MESSAGES, lang, code) or MESSAGES["en"][code]
     values = {k: _param(v) for k, v in params.items() if k != "traceback"}
     if lang == "ko":
         values = _korean_values(code, values)
@@ -222,7 +223,7 @@ def describe(code: str, params: dict, function: str, module: str, lang: str) -> 
     if sentence is None:
         sentence = f"{function}: {code} " + ", ".join(f"{k}={v!r}" for k, v in values.items())
     if "item" in params and "output" in params:      # one array of a returned tuple
-        where = MESSAGES.get(lang, MESSAGES["en"])["item"]
+        where = korean.message(MESSAGES, lang, "item")
         return kformat(where, output=params["output"], item=params["item"], message=sentence)
     return sentence
 
@@ -431,7 +432,7 @@ def _case_label(function: str, label: str, lang: str) -> str:
 
 
 def _message(lang: str, key: str) -> str:
-    return MESSAGES.get(lang, MESSAGES["en"]).get(key) or MESSAGES["en"][key]
+    return korean.message(MESSAGES, lang, key) or MESSAGES["en"][key]
 
 
 def _other_line(name: str, other: dict, exercise: str, lang: str) -> str:
