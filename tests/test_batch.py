@@ -1,6 +1,7 @@
 """Batch grading end to end: a generated class (correct, buggy, hostile),
 isolation, kill -9 and --resume, input errors, the CLI."""
 
+import contextlib
 import io
 import json
 import os
@@ -250,8 +251,10 @@ def _cli(*args, **kw):
 
 
 def _rows(out: Path) -> int:
+    # closed here: a connection left to the garbage collector keeps results.sqlite-wal and -shm
+    # in the folder until it is collected, which tests comparing folders then see
     try:
-        with sqlite3.connect(out / "results.sqlite", timeout=5) as db:
+        with contextlib.closing(sqlite3.connect(out / "results.sqlite", timeout=5)) as db:
             return db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
     except sqlite3.Error:
         return 0
