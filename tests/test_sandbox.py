@@ -290,16 +290,19 @@ def test_a_forged_pid_in_the_students_messages_is_not_believed(tmp_path):
             assert w2.call("g", {}, []).value["value"] == 4
 
 
+CHANGES_ITS_INPUT = "import numpy as np\ndef f(x, k=1):\n    x += k\n    return x.sum()\n"
+
+
+def _calls_of_f() -> list[dict]:
+    return [{"function": "f", "args": {"x": np.arange(4.0), "k": k}, "positional": ["x"], "module": None}
+            for k in (1, 2, 3)]
+
+
 def test_calls_sent_again_give_the_same_outcomes_and_fresh_inputs(tmp_path):
     # The student's function changes its input in place: each call must still get
     # the original array, and the change must be reported.
-    (tmp_path / "exercise3.py").write_text(
-        "import numpy as np\n"
-        "def f(x, k=1):\n"
-        "    x += k\n"
-        "    return x.sum()\n")
-    requests = [{"function": "f", "args": {"x": np.arange(4.0), "k": k}, "positional": ["x"], "module": None}
-                for k in (1, 2, 3)]
+    (tmp_path / "exercise3.py").write_text(CHANGES_ITS_INPUT)
+    requests = _calls_of_f()
     with Zygote() as z:
         with z.spawn(WorkerJob(str(tmp_path), "exercise3")) as w:
             sent = list(w.call_many(requests))
@@ -451,13 +454,8 @@ def test_calls_the_zygote_holds_give_the_same_outcomes_and_fresh_inputs(tmp_path
     # Kept calls (Zygote.keep) are decoded once in the zygote: each call still gets
     # its own copy of the inputs, an in-place change is still reported, and a
     # worker forked before the zygote held them is sent the calls themselves.
-    (tmp_path / "exercise3.py").write_text(
-        "import numpy as np\n"
-        "def f(x, k=1):\n"
-        "    x += k\n"
-        "    return x.sum()\n")
-    requests = [{"function": "f", "args": {"x": np.arange(4.0), "k": k}, "positional": ["x"], "module": None}
-                for k in (1, 2, 3)]
+    (tmp_path / "exercise3.py").write_text(CHANGES_ITS_INPUT)
+    requests = _calls_of_f()
     packed = wire.Packed({"calls": requests})
     with Zygote() as z:
         with z.spawn(WorkerJob(str(tmp_path), "exercise3")) as early:
