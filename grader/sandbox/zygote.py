@@ -221,7 +221,8 @@ def _serve(listener: socket.socket, alive_fd: int, folders: set[str]) -> None:
             conn.close()
             continue
         if request.get("op") == "own":
-            folders.add(str(request["path"]))
+            if isinstance(request.get("path"), str):
+                folders.add(request["path"])
             try:
                 wire.send(conn, {"owned": True})
             except OSError:
@@ -248,7 +249,9 @@ def _serve(listener: socket.socket, alive_fd: int, folders: set[str]) -> None:
             wire.send(conn, {"status": statuses.pop(pid, -1)})
             conn.close()
             continue
-        folders.add(str(request["job"]["workdir"]))
+        workdir = request.get("job", {}).get("workdir") if isinstance(request.get("job"), dict) else None
+        if isinstance(workdir, str):
+            folders.add(workdir)
         go_r, go_w = os.pipe()
         pid = os.fork()
         if pid == 0:
